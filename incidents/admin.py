@@ -1,0 +1,1 @@
+"""Admin registrations of the incidents app (land with its issue)."""

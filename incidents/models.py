@@ -1,0 +1,1 @@
+"""Models of the incidents app (lands with its issue)."""

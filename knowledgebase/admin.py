@@ -1,0 +1,1 @@
+"""Admin registrations of the knowledgebase app (land with its issue)."""

@@ -1,0 +1,1 @@
+"""Models of the knowledgebase app (lands with its issue)."""

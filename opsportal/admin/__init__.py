@@ -1,0 +1,159 @@
+"""Admin registrations of the core. The site class lives in `site.py`."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from opsportal.admin.forms import EscalatePhaseForm
+from opsportal.admin.mixins import ReadOnlyAdminMixin, pretty_json
+from opsportal.models import Approval, EvidenceRecord, Manifest, Project, Service, ValidationEntry, WorkerHeartbeat
+from opsportal.services import escalate_phase
+
+
+class ServiceInline(admin.TabularInline):
+    model = Service
+    extra = 0
+    fields = ["slug", "name", "tier", "owner", "description"]
+    autocomplete_fields = ["owner"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "team", "time_zone", "active", "service_count"]
+    list_filter = ["active", "team"]
+    search_fields = ["name", "slug", "team", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ServiceInline]
+    actions = ["escalate_phase_action"]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(_service_count=Count("services"))
+
+    @admin.display(description="services", ordering="_service_count")
+    def service_count(self, obj):
+        return obj._service_count
+
+    def has_escalate_permission(self, request):
+        return request.user.has_perms(["opsportal.add_evidencerecord", "opsportal.add_validationentry"])
+
+    @admin.action(description="Escalate phase (automation not enforced)", permissions=["escalate"])
+    def escalate_phase_action(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Escalate one project at a time.", messages.WARNING)
+            return None
+        project = queryset.get()
+        form = EscalatePhaseForm(request.POST if "confirm" in request.POST else None,
+                                 request.FILES if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            try:
+                escalate_phase(
+                    project=project,
+                    phase=form.cleaned_data["phase"],
+                    reason=form.cleaned_data["reason"],
+                    manual_evidence={"text": form.cleaned_data["text"], "file": form.cleaned_data["attachment"]},
+                    actor=request.user,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
+            else:
+                self.message_user(
+                    request, f"{form.cleaned_data['phase']} of {project} is marked automation_enforced: false.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:opsportal_manifest_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Escalate a phase of {project}",
+            "project": project,
+            "form": form,
+            "opts": self.model._meta,
+            "action_name": "escalate_phase_action",
+            "selected": project.pk,
+        }
+        return TemplateResponse(request, "admin/opsportal/escalate_phase.html", context)
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "project", "tier", "owner"]
+    list_filter = ["project", "tier"]
+    list_select_related = ["project", "owner"]
+    search_fields = ["name", "slug", "description", "project__name"]
+    autocomplete_fields = ["owner"]
+
+
+@admin.register(EvidenceRecord)
+class EvidenceRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "project", "phase", "kind", "source", "summary", "created_by"]
+    list_filter = ["project", "phase", "kind", "source", "created_at"]
+    list_select_related = ["project", "created_by"]
+    search_fields = ["summary", "kind", "payload_sha256"]
+    date_hierarchy = "created_at"
+    fields = ["project", "phase", "kind", "source", "summary", "payload_pretty", "payload_sha256", "integrity",
+              "attachment", "attachment_sha256", "created_by", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="payload")
+    def payload_pretty(self, obj):
+        return pretty_json(obj.payload)
+
+    @admin.display(description="payload hash matches", boolean=True)
+    def integrity(self, obj):
+        return obj.payload_intact()
+
+
+@admin.register(ValidationEntry)
+class ValidationEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "project", "phase", "check_name", "result", "automation_enforced", "created_by"]
+    list_filter = ["project", "phase", "result", "automation_enforced", "created_at"]
+    list_select_related = ["project", "created_by"]
+    search_fields = ["check_name"]
+    date_hierarchy = "created_at"
+    fields = ["project", "phase", "check_name", "result", "automation_enforced", "details_pretty", "evidence",
+              "created_by", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="details")
+    def details_pretty(self, obj):
+        return pretty_json(obj.details)
+
+
+@admin.register(Manifest)
+class ManifestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["project", "phase_summary", "revision", "updated_at"]
+    list_select_related = ["project"]
+    list_filter = ["project"]
+    search_fields = ["project__name", "project__slug"]
+    fields = ["project", "phases_pretty", "revision", "updated_at"]
+    readonly_fields = fields
+
+    @admin.display(description="phases")
+    def phase_summary(self, obj):
+        return ", ".join(
+            f"{phase}: {state.get('status')}{'' if state.get('automation_enforced', True) else ' (not enforced)'}"
+            for phase, state in sorted(obj.phases.items())
+        )
+
+    @admin.display(description="phases")
+    def phases_pretty(self, obj):
+        return pretty_json(obj.phases)
+
+
+@admin.register(Approval)
+class ApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "project", "kind", "subject_label", "decision", "approver"]
+    list_filter = ["project", "kind", "decision", "created_at"]
+    list_select_related = ["project", "approver"]
+    search_fields = ["subject_label", "comment", "approver__username", "content_sha256"]
+    date_hierarchy = "created_at"
+    fields = ["project", "kind", "subject_type", "subject_id", "subject_label", "decision", "approver", "comment",
+              "content_sha256", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["worker", "last_seen"]

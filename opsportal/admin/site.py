@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from opsportal.registry import app_modules
+
+
+class OpsPortalAdminSite(admin.AdminSite):
+    site_header = "OpsPortal"
+    site_title = "OpsPortal"
+    index_title = "Operations overview"
+
+    def dashboard_panels(self, request) -> list[dict]:
+        """Panels for the admin home, from every app's `dashboard.panels(request)`.
+
+        A panel is `{"title": str, "rows": [{"label", "url", "detail"}], "empty": str, "order": int}`.
+        """
+        panels = []
+        for module in app_modules("dashboard"):
+            panels.extend(module.panels(request) or [])
+        return sorted(panels, key=lambda panel: panel.get("order", 100))
+
+    def index(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "dashboard_panels": self.dashboard_panels(request)}
+        return super().index(request, extra_context)

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+
+
+class OpsPortalAdminConfig(AdminConfig):
+    """Installs OpsPortal's admin site (dashboards, title) as `admin.site`."""
+
+    default_site = "opsportal.admin.site.OpsPortalAdminSite"
+
+
+class OpsPortalConfig(AppConfig):
+    name = "opsportal"
+    verbose_name = "OpsPortal core"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Role permissions follow new models after every migrate; creating
+        # schedules here would be wrong (see setup_schedules), groups are fine.
+        from django.db.models.signals import post_migrate
+
+        from opsportal.roles import sync_role_permissions_after_migrate
+
+        post_migrate.connect(sync_role_permissions_after_migrate, dispatch_uid="opsportal.sync_roles")

@@ -1,0 +1,51 @@
+"""GET /healthz: unauthenticated liveness of the database and the worker."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from opsportal.models import WorkerHeartbeat
+
+
+def database_status() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def worker_status() -> dict:
+    max_age = settings.OPSPORTAL["WORKER_HEARTBEAT_MAX_AGE_SECONDS"]
+    try:
+        beat = WorkerHeartbeat.objects.order_by("-last_seen").first()
+    except DatabaseError:
+        return {"ok": False, "error": "database unavailable"}
+    if beat is None:
+        return {"ok": False, "error": "no worker has reported yet (is `manage.py qcluster` running?)"}
+    age = timezone.now() - beat.last_seen
+    return {
+        "ok": age <= timedelta(seconds=max_age),
+        "last_seen": beat.last_seen.isoformat(),
+        "age_seconds": int(age.total_seconds()),
+        "max_age_seconds": max_age,
+    }
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    database = database_status()
+    worker = worker_status() if database["ok"] else {"ok": False, "error": "database unavailable"}
+    healthy = database["ok"] and worker["ok"]
+    return JsonResponse(
+        {"status": "ok" if healthy else "unhealthy", "database": database, "worker": worker},
+        status=200 if healthy else 503,
+    )

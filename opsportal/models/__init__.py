@@ -1,0 +1,21 @@
+from opsportal.models.approvals import Approval, ApprovalDecision, ApprovalKind
+from opsportal.models.evidence import EvidenceKind, EvidenceRecord, EvidenceSource
+from opsportal.models.heartbeat import WorkerHeartbeat
+from opsportal.models.projects import Project, Service, ServiceTier
+from opsportal.models.validation import Manifest, ValidationEntry, ValidationResult
+
+__all__ = [
+    "Approval",
+    "ApprovalDecision",
+    "ApprovalKind",
+    "EvidenceKind",
+    "EvidenceRecord",
+    "EvidenceSource",
+    "Manifest",
+    "Project",
+    "Service",
+    "ServiceTier",
+    "ValidationEntry",
+    "ValidationResult",
+    "WorkerHeartbeat",
+]

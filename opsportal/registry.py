@@ -1,0 +1,27 @@
+"""Discovery of per-app extension modules.
+
+Each app may ship small modules with a known name that the core collects:
+`schedules.py` (SCHEDULES), `phase_evidence.py` (contribute), `gates.py`
+(quality gates), `dashboard.py` (admin home panels) and `demo.py` (seed).
+The core never imports an app by name, so apps land independently.
+"""
+
+from importlib import import_module
+from importlib.util import find_spec
+from types import ModuleType
+
+from django.apps import apps
+
+
+def app_modules(module_name: str) -> list[ModuleType]:
+    """Return `<app>.<module_name>` for every installed app that has one, in INSTALLED_APPS order."""
+    found = []
+    for config in apps.get_app_configs():
+        dotted = f"{config.name}.{module_name}"
+        try:
+            spec = find_spec(dotted)
+        except ModuleNotFoundError:
+            spec = None
+        if spec is not None:
+            found.append(import_module(dotted))
+    return found

@@ -1,0 +1,14 @@
+"""Cadence entries of the core app; `manage.py setup_schedules` registers them.
+
+Each entry: name (unique key), func (dotted path), schedule_type (a django-q2
+Schedule type), and optionally minutes, cron, kwargs, repeats.
+"""
+
+SCHEDULES = [
+    {
+        "name": "opsportal.worker_heartbeat",
+        "func": "opsportal.tasks.worker_heartbeat",
+        "schedule_type": "I",  # minutes
+        "minutes": 1,
+    },
+]

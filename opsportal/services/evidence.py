@@ -1,0 +1,49 @@
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from opsportal.models import EvidenceRecord, EvidenceSource, Project
+
+DEFAULT_PHASE = "phase6"
+
+
+def _file_sha256(uploaded) -> str:
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    return digest.hexdigest()
+
+
+def log_evidence(
+    *,
+    project: Project,
+    kind: str,
+    summary: str,
+    payload: dict | list | None = None,
+    phase: str = DEFAULT_PHASE,
+    source: str = EvidenceSource.AUTOMATION,
+    attachment=None,
+    actor=None,
+) -> EvidenceRecord:
+    """Append one evidence record. The payload is hashed (SHA-256 of its
+    canonical JSON) so later tampering is detectable; nothing is ever updated."""
+    record = EvidenceRecord(
+        project=project,
+        phase=phase,
+        kind=kind,
+        source=source,
+        summary=(summary or "").strip(),
+        payload=payload if payload is not None else {},
+        created_by=actor if (actor is not None and actor.is_authenticated) else None,
+    )
+    if attachment is not None:
+        record.attachment_sha256 = _file_sha256(attachment)
+        record.attachment = attachment
+    if not record.summary:
+        raise ValidationError({"summary": "A summary is required."})
+    record.full_clean(exclude=["payload_sha256", "attachment_sha256"])
+    with transaction.atomic():
+        record.save()
+    return record

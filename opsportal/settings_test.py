@@ -1,0 +1,24 @@
+"""Settings for the test suite: the production settings with test-only defaults.
+
+Environment variables set by the caller (DATABASE_URL for the PostgreSQL run)
+still win; only missing values are filled in.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-" + "x" * 60)
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+os.environ.setdefault("OPSPORTAL_VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
+
+from opsportal.settings import *  # noqa: E402,F403
+from opsportal.settings import Q_CLUSTER, VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = VAR_DIR / "media"
+# Tasks run inline in tests so their effects can be asserted directly.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}

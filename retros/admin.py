@@ -1,0 +1,1 @@
+"""Admin registrations of the retros app (land with its issue)."""

@@ -1,0 +1,1 @@
+"""Models of the retros app (lands with its issue)."""

@@ -1,0 +1,1 @@
+"""Admin registrations of the slos app (land with its issue)."""

@@ -1,0 +1,1 @@
+"""Models of the slos app (lands with its issue)."""

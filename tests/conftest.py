@@ -1,0 +1,85 @@
+"""Fixtures every app's tests share: a project, a user per role, API clients."""
+
+import os
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from opsportal.roles import MANAGERS, OPERATORS, VIEWERS, sync_role_permissions
+from tests.factories import ProjectFactory, ServiceFactory, UserFactory
+
+
+def require_external(reason: str):
+    """Skip when an external server is missing, unless CI demands it (then fail)."""
+    if os.environ.get("OPSPORTAL_REQUIRE_EXTERNAL") == "1":
+        pytest.fail(f"{reason} (required in CI: OPSPORTAL_REQUIRE_EXTERNAL=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def roles(db):
+    sync_role_permissions()
+    return {name: Group.objects.get(name=name) for name in (MANAGERS, OPERATORS, VIEWERS)}
+
+
+def _user_with_role(roles, role, username):
+    user = UserFactory(username=username, is_staff=True)
+    if role:
+        user.groups.add(roles[role])
+    return user
+
+
+@pytest.fixture
+def manager(roles):
+    return _user_with_role(roles, MANAGERS, "manager")
+
+
+@pytest.fixture
+def manager2(roles):
+    return _user_with_role(roles, MANAGERS, "manager2")
+
+
+@pytest.fixture
+def operator(roles):
+    return _user_with_role(roles, OPERATORS, "operator")
+
+
+@pytest.fixture
+def viewer(roles):
+    return _user_with_role(roles, VIEWERS, "viewer")
+
+
+@pytest.fixture
+def nobody(roles):
+    """Authenticated, but in no role group."""
+    return _user_with_role(roles, None, "nobody")
+
+
+@pytest.fixture
+def project(db):
+    return ProjectFactory(slug="shop", name="Online Shop")
+
+
+@pytest.fixture
+def service(project):
+    return ServiceFactory(project=project, slug="checkout", name="Checkout")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as():
+    """`api_as(user)` returns an APIClient authenticated with the user's token."""
+
+    def make(user):
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
