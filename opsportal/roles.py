@@ -14,7 +14,7 @@ ROLE_NAMES = (MANAGERS, OPERATORS, VIEWERS)
 
 OPSPORTAL_APPS = ("opsportal", "slos", "incidents", "retros", "knowledgebase")
 # Append-only audit models: nobody edits or deletes them, whatever the role.
-AUDIT_MODELS = {"evidencerecord", "validationentry", "approval", "manifest", "workerheartbeat"}
+AUDIT_MODELS = {"evidencerecord", "validationentry", "approval", "manifest", "workerheartbeat", "notification"}
 # Audit models Operators may still add rows to (manual evidence).
 OPERATOR_ADDABLE_AUDIT = {"evidencerecord"}
 DEFAULT_ACTIONS = ("add", "change", "delete", "view")

@@ -13,3 +13,9 @@ def worker_heartbeat() -> str:
     worker = f"{socket.gethostname()}:{os.getppid()}"
     WorkerHeartbeat.objects.update_or_create(worker=worker, defaults={"last_seen": timezone.now()})
     return worker
+
+
+def send_notification(notification_id: int) -> bool:
+    from opsportal.services.notifications import notification_send
+
+    return notification_send(notification_id)

@@ -7,7 +7,16 @@ from django.template.response import TemplateResponse
 
 from opsportal.admin.forms import EscalatePhaseForm
 from opsportal.admin.mixins import ReadOnlyAdminMixin, pretty_json
-from opsportal.models import Approval, EvidenceRecord, Manifest, Project, Service, ValidationEntry, WorkerHeartbeat
+from opsportal.models import (
+    Approval,
+    EvidenceRecord,
+    Manifest,
+    Notification,
+    Project,
+    Service,
+    ValidationEntry,
+    WorkerHeartbeat,
+)
 from opsportal.services import escalate_phase
 
 
@@ -157,3 +166,11 @@ class ApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["worker", "last_seen"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["key", "subject", "recipients"]
+    date_hierarchy = "created_at"

@@ -9,7 +9,15 @@ from rest_framework.response import Response
 
 from opsportal.api import serializers as s
 from opsportal.api.filters import ApprovalFilter, EvidenceRecordFilter, ServiceFilter, ValidationEntryFilter
-from opsportal.models import Approval, EvidenceRecord, EvidenceSource, Manifest, Project, Service, ValidationEntry
+from opsportal.models import (
+    Approval,
+    EvidenceRecord,
+    EvidenceSource,
+    Manifest,
+    Project,
+    Service,
+    ValidationEntry,
+)
 from opsportal.models.evidence import phase_validator
 from opsportal.selectors import get_evidence
 from opsportal.services import escalate_phase, log_evidence

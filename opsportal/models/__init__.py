@@ -1,6 +1,7 @@
 from opsportal.models.approvals import Approval, ApprovalDecision, ApprovalKind
 from opsportal.models.evidence import EvidenceKind, EvidenceRecord, EvidenceSource
 from opsportal.models.heartbeat import WorkerHeartbeat
+from opsportal.models.notifications import Notification, NotificationStatus
 from opsportal.models.projects import Project, Service, ServiceTier
 from opsportal.models.validation import Manifest, ValidationEntry, ValidationResult
 
@@ -12,6 +13,8 @@ __all__ = [
     "EvidenceRecord",
     "EvidenceSource",
     "Manifest",
+    "Notification",
+    "NotificationStatus",
     "Project",
     "Service",
     "ServiceTier",

@@ -35,7 +35,9 @@ class ValidationEntry(AppendOnlyModel):
         verbose_name_plural = "validation log"
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(result__in=ValidationResult.values), name="validation_result_valid"),
+            models.CheckConstraint(
+                condition=models.Q(result__in=ValidationResult.values), name="validation_result_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -45,7 +45,9 @@ def approval_record(
         authors = subject.approval_authors() if hasattr(subject, "approval_authors") else []
     author_ids = {getattr(author, "pk", author) for author in authors if author is not None}
     if approver.pk in author_ids:
-        raise FourEyesViolation(f"Four-eyes rule: {approver.get_username()} is an author of {subject} and cannot decide on it.")
+        raise FourEyesViolation(
+            f"Four-eyes rule: {approver.get_username()} is an author of {subject} and cannot decide on it."
+        )
     comment = (comment or "").strip()
     if decision != ApprovalDecision.APPROVE and not comment:
         raise ValidationError({"comment": "Say what must change (a comment is required unless approving)."})

@@ -15,7 +15,7 @@ class Command(BaseCommand):
             for module in app_modules("demo"):
                 if module is not core_demo:
                     module.seed(context)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all: %s):"
-                                             % core_demo.demo_password()))
+        password = core_demo.demo_password()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {password}):"))
         for username, role, *_rest in core_demo.DEMO_USERS:
             self.stdout.write(f"  {username:<10} {role or 'superuser'}")
