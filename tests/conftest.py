@@ -83,3 +83,13 @@ def api_as():
         return client
 
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL (run with DATABASE_URL=postgres://...)")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)
