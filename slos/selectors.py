@@ -1,0 +1,242 @@
+"""Read side of the slos app: every window's numbers come from one aggregate query.
+
+`window_totals(slo, start, end)` is the building block (the benchmark and the
+Prometheus pull use it too); `slo_report(slo, now)` evaluates the full window
+and every alert window, one query each, never a Python loop over buckets.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+from django.db import connection
+from django.db.models import BigIntegerField, Func, Sum
+from django.utils import timezone
+
+from slos import budget
+from slos.budget import WindowTotals
+from slos.models import SLO, BudgetingMethod, SLIMeasurement, SLOAlert
+from slos.windows import ALERT_WINDOWS, SLOWindow, duration_label, slo_window
+
+
+class SliceIndex(Func):
+    """Index of the timeslice (aligned to the Unix epoch) that a timestamp falls in."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, expression, seconds: int):
+        super().__init__(expression)
+        self.seconds = int(seconds)
+
+    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL and others
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"FLOOR(EXTRACT(EPOCH FROM {sql}) / {self.seconds})", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        # '%%s' survives Django's placeholder translation as strftime's '%s' (seconds since the epoch).
+        return f"(CAST(strftime('%%s', {sql}) AS INTEGER) / {self.seconds})", params
+
+
+def measurements_in(slo_id: int, start: datetime, end: datetime):
+    """Measurements whose interval starts in [start, end): late and out-of-order rows count where they belong."""
+    return SLIMeasurement.objects.filter(slo_id=slo_id, start__gte=start, start__lt=end)
+
+
+def event_totals(slo_id: int, start: datetime, end: datetime) -> WindowTotals:
+    """Sum of good and total events in the window: one aggregate query."""
+    row = measurements_in(slo_id, start, end).aggregate(good=Sum("good"), total=Sum("total"))
+    return WindowTotals(int(row["good"] or 0), int(row["total"] or 0))
+
+
+def timeslice_totals(
+    slo_id: int, start: datetime, end: datetime, slice_length: timedelta, slice_target
+) -> WindowTotals:
+    """Good slices and slices with data in the window: one query (slices grouped inside it).
+
+    A slice is good when good/total >= slice_target%; compared on integers:
+    good x 1,000,000 >= (slice_target x 10,000) x total.
+    """
+    target_scaled = int(slice_target * 10000)
+    seconds = max(1, int(slice_length.total_seconds()))
+    slices = (
+        measurements_in(slo_id, start, end)
+        .annotate(slice_index=SliceIndex("start", seconds))
+        .values("slice_index")
+        .annotate(g=Sum("good"), t=Sum("total"))
+        .filter(t__gt=0)
+        .values("slice_index", "g", "t")
+        .order_by()
+    )
+    inner_sql, params = slices.query.sql_with_params()
+    sql = (
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN slices.g * 1000000 >= %s * slices.t THEN 1 ELSE 0 END), 0) "
+        f"FROM ({inner_sql}) slices"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (target_scaled, *params))
+        count, good = cursor.fetchone()
+    return WindowTotals(int(good or 0), int(count or 0))
+
+
+def window_totals(slo: SLO, start: datetime, end: datetime) -> WindowTotals:
+    """The SLO's counts over [start, end): events, or slices for timeslices budgeting."""
+    if slo.budgeting_method == BudgetingMethod.TIMESLICES:
+        return timeslice_totals(slo.pk, start, end, slo.slice_length, slo.slice_target)
+    return event_totals(slo.pk, start, end)
+
+
+@dataclass
+class WindowNumbers:
+    label: str
+    start: datetime
+    end: datetime
+    totals: WindowTotals
+    objective: object
+
+    @property
+    def sli(self) -> Fraction | None:
+        return budget.sli(self.totals)
+
+    @property
+    def burn_rate(self) -> Fraction | None:
+        return budget.burn_rate(self.totals, self.objective)
+
+    @property
+    def budget_remaining(self) -> Fraction | None:
+        return budget.budget_remaining(self.totals, self.objective)
+
+    @property
+    def budget_consumed(self) -> Fraction | None:
+        return budget.budget_consumed(self.totals, self.objective)
+
+    def as_dict(self) -> dict:
+        return {
+            "window": self.label,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "good": self.totals.good,
+            "total": self.totals.total,
+            "bad": self.totals.bad,
+            "sli": budget.to_percent(self.sli),
+            "error_budget_remaining": budget.to_percent(self.budget_remaining),
+            "burn_rate": budget.to_decimal(self.burn_rate),
+        }
+
+
+@dataclass
+class SLOReport:
+    """An SLO's numbers at `now`: the full window and each burn-rate window."""
+
+    slo: SLO
+    now: datetime
+    window: SLOWindow
+    full: WindowNumbers
+    windows: dict[str, WindowNumbers] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return budget.status(self.full.totals, self.slo.objective)
+
+    @property
+    def compliance(self) -> str:
+        return budget.compliance(self.full.totals, self.slo.objective)
+
+    @property
+    def sli(self) -> Fraction | None:
+        return self.full.sli
+
+    @property
+    def budget_remaining(self) -> Fraction | None:
+        return self.full.budget_remaining
+
+    @property
+    def budget_consumed(self) -> Fraction | None:
+        return self.full.budget_consumed
+
+    def burn_rate(self, duration: timedelta) -> Fraction | None:
+        return self.windows[duration_label(duration)].burn_rate
+
+    def burn_rates(self) -> dict[str, Fraction | None]:
+        """Burn rate per alert window plus the full window (keyed by its label, e.g. `30d`)."""
+        rates = {label: self.windows[label].burn_rate for label in ALERT_WINDOWS}
+        rates[self.window.label] = self.full.burn_rate
+        return rates
+
+
+def slo_report(slo: SLO, now: datetime | None = None, *, extra_windows=()) -> SLOReport:
+    """Evaluate `slo` at `now`: one aggregate query for the full window and one per alert window
+    (the standard 5m..3d plus any other window its tiers use or `extra_windows` names)."""
+    now = now or timezone.now()
+    window = slo_window(slo, now)
+    full = WindowNumbers(window.label, window.start, now, window_totals(slo, window.start, now), slo.objective)
+    durations = {duration_label(d): d for d in ALERT_WINDOWS.values()}
+    for duration in extra_windows:
+        durations.setdefault(duration_label(duration), duration)
+    windows = {
+        label: WindowNumbers(label, now - duration, now, window_totals(slo, now - duration, now), slo.objective)
+        for label, duration in durations.items()
+    }
+    return SLOReport(slo=slo, now=now, window=window, full=full, windows=windows)
+
+
+def tier_windows(slo: SLO) -> list[timedelta]:
+    return [d for tier in slo.tiers.all() for d in (tier.long_window, tier.short_window)]
+
+
+def slo_status_payload(slo: SLO, now: datetime | None = None) -> dict:
+    """`GET /api/v1/slos/{id}/status/`: live numbers of the full window and every burn-rate window."""
+    report = slo_report(slo, now, extra_windows=tier_windows(slo))
+    open_alerts = [alert_as_dict(alert) for alert in slo.alerts.open().select_related(None).order_by("fired_at")]
+    return {
+        "id": slo.pk,
+        "slug": slo.slug,
+        "objective": slo.objective,
+        "window": report.window.label,
+        "window_start": report.window.start.isoformat(),
+        "evaluated_at": report.now.isoformat(),
+        "sli": budget.to_percent(report.sli),
+        "good": report.full.totals.good,
+        "total": report.full.totals.total,
+        "error_budget_remaining": budget.to_percent(report.budget_remaining),
+        "error_budget_consumed": budget.to_percent(report.budget_consumed),
+        "burn_rates": {label: budget.to_decimal(rate) for label, rate in report.burn_rates().items()},
+        "status": report.status,
+        "compliance": report.compliance,
+        "budget_exhausted_at": slo.exhausted_at.isoformat() if slo.exhausted_at else None,
+        "open_alerts": open_alerts,
+    }
+
+
+def alert_as_dict(alert: SLOAlert) -> dict:
+    return {
+        "id": alert.pk,
+        "tier": alert.tier_name,
+        "severity": alert.severity,
+        "factor": alert.factor,
+        "long_window": duration_label(alert.long_window),
+        "short_window": duration_label(alert.short_window),
+        "long_burn_rate": alert.long_burn_rate,
+        "short_burn_rate": alert.short_burn_rate,
+        "last_long_burn_rate": alert.last_long_burn_rate,
+        "last_short_burn_rate": alert.last_short_burn_rate,
+        "fired_at": alert.fired_at.isoformat(),
+        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+        "incident_id": alert.incident_id,
+    }
+
+
+def period_event_totals(slos, start: datetime, end: datetime) -> dict[int, WindowTotals]:
+    """Totals of many SLOs over one period in one grouped query (timeslices SLOs: one query each)."""
+    slos = list(slos)
+    by_events = [slo.pk for slo in slos if slo.budgeting_method == BudgetingMethod.OCCURRENCES]
+    rows = (
+        SLIMeasurement.objects.filter(slo_id__in=by_events, start__gte=start, start__lt=end)
+        .values("slo_id").annotate(good=Sum("good"), total=Sum("total")).order_by()
+    ) if by_events else []
+    result = {row["slo_id"]: WindowTotals(int(row["good"] or 0), int(row["total"] or 0)) for row in rows}
+    for slo in slos:
+        if slo.budgeting_method == BudgetingMethod.TIMESLICES:
+            result[slo.pk] = window_totals(slo, start, end)
+        result.setdefault(slo.pk, WindowTotals(0, 0))
+    return result

@@ -1,0 +1,77 @@
+"""Creating and changing SLOs and their burn-rate tiers."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from slos.models import SLO, BurnRateTier, Severity
+
+# The Workbook's multi-window, multi-burn-rate alerts (share of the window's budget spent within the
+# long window). For a 30-day window these are the familiar 14.4x, 6x, 3x and 1x.
+DEFAULT_TIERS = [
+    # name, severity, long window, short window, budget percent
+    ("page-1h", Severity.PAGE, timedelta(hours=1), timedelta(minutes=5), Decimal("2")),
+    ("page-6h", Severity.PAGE, timedelta(hours=6), timedelta(minutes=30), Decimal("5")),
+    ("ticket-1d", Severity.TICKET, timedelta(days=1), timedelta(hours=2), Decimal("10")),
+    ("ticket-3d", Severity.TICKET, timedelta(days=3), timedelta(hours=6), Decimal("10")),
+]
+
+SLO_FIELDS = {
+    "project", "service", "name", "slug", "description", "sli_kind", "threshold_ms", "objective", "window_kind",
+    "window_days", "time_zone", "budgeting_method", "slice_length", "slice_target", "data_source",
+    "prometheus_url", "promql_good", "promql_bad", "promql_total", "evaluation_interval", "alerting_enabled",
+    "owner",
+}
+
+
+def _check_fields(fields: dict) -> None:
+    unknown = set(fields) - SLO_FIELDS
+    if unknown:
+        raise ValidationError({name: "This field cannot be set." for name in sorted(unknown)})
+
+
+def slo_create(*, tiers=None, actor=None, **fields) -> SLO:
+    """Create an SLO with the Workbook's default burn-rate tiers (or `tiers`: (name, severity, long, short, %)).
+
+    Every model rule and DB constraint is checked first (`full_clean`), so bad input is a
+    ValidationError naming the field, never a half-written SLO.
+    """
+    _check_fields(fields)
+    slo = SLO(**fields)
+    if slo.project_id is None and slo.service_id:
+        slo.project = slo.service.project
+    slo.full_clean()
+    with transaction.atomic():
+        slo.save()
+        tier_set_defaults(slo=slo, tiers=tiers)
+    return slo
+
+
+def slo_update(*, slo: SLO, actor=None, **fields) -> SLO:
+    """Change an SLO's definition. The evaluation snapshot is left to the next evaluation."""
+    _check_fields(fields)
+    if "project" in fields and fields["project"].pk != slo.project_id:
+        raise ValidationError({"project": "An SLO cannot move to another project; create a new one."})
+    with transaction.atomic():
+        slo = SLO.objects.select_for_update().get(pk=slo.pk)
+        for name, value in fields.items():
+            setattr(slo, name, value)
+        slo.full_clean()
+        slo.save()
+    return slo
+
+
+def tier_set_defaults(*, slo: SLO, tiers=None) -> list[BurnRateTier]:
+    """Give `slo` its burn-rate tiers (the Workbook defaults unless `tiers` is given), replacing none."""
+    created = []
+    for name, severity, long_window, short_window, budget_percent in tiers or DEFAULT_TIERS:
+        tier = BurnRateTier(
+            slo=slo, name=name, severity=severity, long_window=long_window, short_window=short_window,
+            budget_percent=budget_percent,
+        )
+        tier.full_clean()
+        created.append(tier)
+    BurnRateTier.objects.bulk_create(created)
+    return created
