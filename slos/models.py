@@ -334,8 +334,9 @@ class SLOAlert(models.Model):
     long_burn_rate = models.DecimalField(max_digits=20, decimal_places=4, help_text="When it fired.")
     short_burn_rate = models.DecimalField(max_digits=20, decimal_places=4, help_text="When it fired.")
     peak_long_burn_rate = models.DecimalField(max_digits=20, decimal_places=4)
-    last_long_burn_rate = models.DecimalField(max_digits=20, decimal_places=4)
-    last_short_burn_rate = models.DecimalField(max_digits=20, decimal_places=4)
+    # Latest evaluation (None: the window had no data, which also resolves the alert).
+    last_long_burn_rate = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    last_short_burn_rate = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
     fired_at = models.DateTimeField(db_index=True)
     last_evaluated_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)

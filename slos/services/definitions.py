@@ -32,39 +32,42 @@ def _check_fields(fields: dict) -> None:
         raise ValidationError({name: "This field cannot be set." for name in sorted(unknown)})
 
 
-def slo_create(*, tiers=None, actor=None, **fields) -> SLO:
-    """Create an SLO with the Workbook's default burn-rate tiers (or `tiers`: (name, severity, long, short, %)).
-
-    Every model rule and DB constraint is checked first (`full_clean`), so bad input is a
-    ValidationError naming the field, never a half-written SLO.
-    """
-    _check_fields(fields)
-    slo = SLO(**fields)
+def slo_save(*, slo: SLO, actor=None) -> SLO:
+    """Save a new or changed SLO after every model rule and DB constraint was checked (`full_clean`),
+    so bad input is a ValidationError naming the field, never a half-written SLO."""
     if slo.project_id is None and slo.service_id:
         slo.project = slo.service.project
+    if slo.pk is not None:
+        stored_project = SLO.objects.filter(pk=slo.pk).values_list("project_id", flat=True).first()
+        if stored_project is not None and stored_project != slo.project_id:
+            raise ValidationError({"project": "An SLO cannot move to another project; create a new one."})
     slo.full_clean()
     with transaction.atomic():
         slo.save()
+    return slo
+
+
+def slo_create(*, tiers=None, actor=None, **fields) -> SLO:
+    """Create an SLO with the Workbook's default burn-rate tiers (or `tiers`: (name, severity, long, short, %))."""
+    _check_fields(fields)
+    with transaction.atomic():
+        slo = slo_save(slo=SLO(**fields), actor=actor)
         tier_set_defaults(slo=slo, tiers=tiers)
     return slo
 
 
 def slo_update(*, slo: SLO, actor=None, **fields) -> SLO:
-    """Change an SLO's definition. The evaluation snapshot is left to the next evaluation."""
+    """Change an SLO's definition (row locked). The snapshot follows at the next evaluation."""
     _check_fields(fields)
-    if "project" in fields and fields["project"].pk != slo.project_id:
-        raise ValidationError({"project": "An SLO cannot move to another project; create a new one."})
     with transaction.atomic():
-        slo = SLO.objects.select_for_update().get(pk=slo.pk)
+        locked = SLO.objects.select_for_update().get(pk=slo.pk)
         for name, value in fields.items():
-            setattr(slo, name, value)
-        slo.full_clean()
-        slo.save()
-    return slo
+            setattr(locked, name, value)
+        return slo_save(slo=locked, actor=actor)
 
 
 def tier_set_defaults(*, slo: SLO, tiers=None) -> list[BurnRateTier]:
-    """Give `slo` its burn-rate tiers (the Workbook defaults unless `tiers` is given), replacing none."""
+    """Give `slo` its burn-rate tiers (the Workbook defaults unless `tiers` is given)."""
     created = []
     for name, severity, long_window, short_window, budget_percent in tiers or DEFAULT_TIERS:
         tier = BurnRateTier(

@@ -1,0 +1,18 @@
+"""Cadence of the slos app; `manage.py setup_schedules` registers it (never `ready()`).
+
+Part B adds the Prometheus pull here (every minute).
+"""
+
+SCHEDULES = [
+    {
+        "name": "slos.evaluate_burn_alerts",
+        "func": "slos.tasks.evaluate_burn_alerts",
+        "schedule_type": "I",  # every `minutes`
+        "minutes": 1,
+    },
+    {
+        "name": "slos.monitor_slo_daily",
+        "func": "slos.tasks.monitor_slo_all_projects",
+        "schedule_type": "D",  # daily, from the first run
+    },
+]

@@ -1,0 +1,26 @@
+"""Background tasks of the slos app (thin: load by id, call a service)."""
+
+from slos.models import SLO
+
+
+def evaluate_slo(slo_id: int) -> str:
+    from slos.services import slo_evaluate
+
+    slo = SLO.objects.filter(pk=slo_id).first()
+    if slo is None:
+        return f"SLO {slo_id} no longer exists"
+    return slo_evaluate(slo=slo).status
+
+
+def evaluate_burn_alerts() -> dict:
+    """Every minute: snapshot, error budget policy and burn-rate alerts of every SLO."""
+    from slos.services import evaluate_all
+
+    return evaluate_all()
+
+
+def monitor_slo_all_projects() -> dict:
+    """Daily: monitor_slo for every active project (the day's compliance evidence)."""
+    from slos.services import monitor_all_projects
+
+    return monitor_all_projects()
