@@ -122,3 +122,16 @@ class PhaseEvidenceSerializer(serializers.Serializer):
     incidents = serializers.ListField(child=serializers.JSONField())
     improvements = serializers.ListField(child=serializers.JSONField())
     evidence = serializers.ListField(child=serializers.JSONField())
+
+
+class GateSerializer(serializers.Serializer):
+    gate = serializers.CharField()
+    title = serializers.CharField()
+    group = serializers.ChoiceField(choices=["checkpoint", "success_criterion"])
+    result = serializers.ChoiceField(choices=["PASS", "FAIL", "NO_DATA"])
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class GateReportSerializer(serializers.Serializer):
+    evidence_id = serializers.IntegerField()
+    gates = GateSerializer(many=True)
