@@ -1,4 +1,5 @@
-"""Admin registrations of the core. The site class lives in `site.py`."""
+"""Admin registrations of the core. The site class lives in `opsportal/admin_site.py` (outside this package, so
+resolving the default site does not import these registrations half-way)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
