@@ -28,6 +28,7 @@ class ServiceSerializer(serializers.ModelSerializer):
         model = Service
         fields = ["id", "project", "slug", "name", "tier", "owner", "description", "links", "created_at"]
         read_only_fields = ["id", "created_at"]
+        validators = []  # the (project, slug) check in validate() names the field
 
     def validate(self, attrs):
         project = attrs.get("project", getattr(self.instance, "project", None))

@@ -44,7 +44,8 @@ class ProjectViewSet(viewsets.ModelViewSet):
     action_permissions = {
         "manifest": ["opsportal.view_manifest"],
         "phase_evidence": ["opsportal.view_evidencerecord"],
-        "escalate": ["opsportal.add_evidencerecord", "opsportal.add_validationentry"],
+        # Escalating is the operator's documented response to a failed check.
+        "escalate": ["opsportal.add_evidencerecord"],
         "gates": ["opsportal.view_validationentry"],
         "gates_report": ["opsportal.add_evidencerecord", "opsportal.add_validationentry"],
     }
