@@ -13,7 +13,7 @@ SCHEDULES = [
     },
     {
         "name": "opsportal.daily_gate_report",
-        "func": "opsportal.gates.gate_report_all_projects",
+        "func": "opsportal.quality_gates.gate_report_all_projects",
         "schedule_type": "C",  # cron
         "cron": "30 6 * * *",
     },

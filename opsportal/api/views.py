@@ -9,7 +9,6 @@ from rest_framework.response import Response
 
 from opsportal.api import serializers as s
 from opsportal.api.filters import ApprovalFilter, EvidenceRecordFilter, ServiceFilter, ValidationEntryFilter
-from opsportal.gates import evaluate_gates, gate_report
 from opsportal.models import (
     Approval,
     EvidenceRecord,
@@ -20,6 +19,7 @@ from opsportal.models import (
     ValidationEntry,
 )
 from opsportal.models.evidence import phase_validator
+from opsportal.quality_gates import evaluate_gates, gate_report
 from opsportal.selectors import get_evidence
 from opsportal.services import escalate_phase, log_evidence
 
@@ -47,7 +47,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
         # Escalating is the operator's documented response to a failed check.
         "escalate": ["opsportal.add_evidencerecord"],
         "gates": ["opsportal.view_validationentry"],
-        "gates_report": ["opsportal.add_evidencerecord", "opsportal.add_validationentry"],
+        "gates_report": ["opsportal.add_evidencerecord"],
     }
 
     @extend_schema(responses=s.ManifestSerializer)

@@ -39,7 +39,7 @@ def evaluate_gates(project: Project) -> list[dict]:
     for module in app_modules("gates"):
         for finding in module.evaluate(project) or []:
             if finding["gate"] not in GATES:
-                raise ValueError(f"{module.__name__} reports unknown gate {finding['gate']!r}")
+                raise ValueError(f"{getattr(module, '__name__', module)} reports unknown gate {finding['gate']!r}")
             findings[finding["gate"]].append(finding)
     rows = []
     for key, title in GATES.items():
