@@ -28,6 +28,7 @@ FTS_TABLE = "knowledgebase_article_fts"
 SEARCH_CONFIG = "english"
 MARK_START, MARK_STOP = "\x02", "\x03"
 MAX_QUERY_CHARS = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 # FTS5 column weights in column order (title, summary, body), as A/B/C on PostgreSQL.
 BM25_WEIGHTS = (10.0, 4.0, 1.0)
@@ -72,7 +73,7 @@ def article_vector() -> SearchVector:
 
 def search_articles(queryset, q: str):
     """Articles of `queryset` matching `q`, best first, with `search_rank` and `search_headline`."""
-    q = (q or "").strip()[:MAX_QUERY_CHARS]
+    q = _CONTROL.sub(" ", (q or "")[:MAX_QUERY_CHARS]).strip()  # PostgreSQL refuses NUL in text
     if not query_words(q):
         return queryset.none()
     backend = search_backend(connections[queryset.db])

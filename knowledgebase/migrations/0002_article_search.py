@@ -11,10 +11,11 @@ from django.db import OperationalError, migrations
 
 GIN_INDEX = "kb_article_search_gin"
 FTS_TABLE = "knowledgebase_article_fts"
+# Exactly the SQL Django compiles for search.article_vector(), or the planner will not use the index.
 VECTOR_SQL = (
-    "(setweight(to_tsvector('english'::regconfig, COALESCE((title)::text, '')), 'A')"
-    " || setweight(to_tsvector('english'::regconfig, COALESCE((summary)::text, '')), 'B')"
-    " || setweight(to_tsvector('english'::regconfig, COALESCE((body)::text, '')), 'C'))"
+    "(setweight(to_tsvector('english'::regconfig, COALESCE(title, '')), 'A')"
+    " || setweight(to_tsvector('english'::regconfig, COALESCE(summary, '')), 'B')"
+    " || setweight(to_tsvector('english'::regconfig, COALESCE(body, '')), 'C'))"
 )
 
 

@@ -53,7 +53,7 @@ def stale_digests_send(*, now=None) -> dict:
         owner = owners[owner_id]
         try:
             lines = [
-                f"- {a.title} ({a.get_kind_display().lower()}, {a.project.slug if a.project_id else 'organisation-wide'}):"
+                f"- {a.title} ({a.get_kind_display().lower()}, {a.project.slug if a.project_id else 'org-wide'}):"
                 f" review was due {timezone.localtime(a.review_due_at):%Y-%m-%d}, "
                 f"{_absolute(reverse('admin:knowledgebase_article_change', args=[a.pk]))}"
                 for a in articles
