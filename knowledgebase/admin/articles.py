@@ -1,7 +1,6 @@
 """Article admin: Markdown editor with a sanitized preview, actions, stale filter, history and diff."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
@@ -40,14 +39,6 @@ class ReviewStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ArticleChangeList(ChangeList):
-    def get_ordering(self, request, queryset):
-        # A search lists the best matches first unless the user sorts by a column.
-        if self.query and "o" not in self.params and search.search_backend() != "contains":
-            return ["-search_rank", "title", "-pk"]
-        return super().get_ordering(request, queryset)
-
-
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     list_display = ["name"]
@@ -76,13 +67,14 @@ class ArticleAdmin(admin.ModelAdmin):
                                "last_reviewed_at", "last_reviewed_by", "review_due_at", "revisions_link"]}),
     ]
 
-    def get_changelist(self, request, **kwargs):
-        return ArticleChangeList
-
     def get_search_results(self, request, queryset, search_term):
+        """Full-text search, best matches first unless the user sorted by a column."""
         if not search_term.strip() or search.search_backend() == "contains":
             return super().get_search_results(request, queryset, search_term)
-        return search.search_articles(queryset, search_term), False
+        results = search.search_articles(queryset, search_term)
+        if "o" in request.GET:
+            results = results.order_by(*queryset.query.order_by)
+        return results, False
 
     @admin.display(description="review")
     def review_state(self, obj):
