@@ -122,3 +122,14 @@ def test_postgres_websearch_syntax_is_safe_and_useful(corpus):
     assert sorted(titles(search.search_articles(Article.objects.all(), "restart -latency"))) == [
         "Queue basics", "Restart the checkout pods",
     ]
+
+
+def test_reindex_command(corpus, capsys):
+    from django.core.management import call_command
+
+    call_command("kb_search_reindex")
+    out = capsys.readouterr().out
+    if connection.vendor == "sqlite":
+        assert "Indexed 4 article(s)." in out
+    else:
+        assert "nothing to rebuild" in out
