@@ -1,7 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,9 +14,9 @@ User = get_user_model()
 class ArticleSerializer(serializers.ModelSerializer):
     """An article as lists show it (no body)."""
 
-    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    owner = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
-    last_reviewed_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    project = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    owner = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
+    last_reviewed_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
     services = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     tags = serializers.SerializerMethodField()
     alert_names = serializers.SerializerMethodField()
@@ -47,12 +46,12 @@ class ArticleSerializer(serializers.ModelSerializer):
     def get_url(self, obj) -> str:
         return obj.get_absolute_url()
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_search_rank(self, obj):
         rank = getattr(obj, "search_rank", None)
         return None if rank is None else round(float(rank), 6)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_search_headline(self, obj):
         """Safe HTML: the matching text escaped, hits in <mark>. Null outside a search."""
         if not hasattr(obj, "search_rank"):
@@ -92,7 +91,7 @@ class ArticleWriteSerializer(serializers.Serializer):
 
 
 class RevisionSerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    author = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
 
     class Meta:
         model = ArticleRevision
@@ -119,8 +118,8 @@ class ReviewInputSerializer(serializers.Serializer):
 class TrainingAssignmentSerializer(serializers.ModelSerializer):
     article = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     user = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
-    group = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    assigned_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    group = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    assigned_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
     state = serializers.SerializerMethodField()
 
     class Meta:
