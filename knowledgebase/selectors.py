@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.core.exceptions import FieldError
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.urls import NoReverseMatch, reverse
 
 from knowledgebase.models import Article, ArticleKind, ArticleRevision, RunbookAlert, TrainingAssignment
 
@@ -34,40 +35,49 @@ def runbooks_for_alert(alert_name: str, project=None):
             kb_scope=Case(When(project=project, then=Value(0)), default=Value(1), output_field=IntegerField())
         ).order_by("kb_scope", "title", "id")
     else:
-        runbooks = runbooks.order_by("project__name", "title", "id")
+        runbooks = runbooks.annotate(
+            kb_scope=Case(When(project__isnull=True, then=Value(1)), default=Value(0), output_field=IntegerField())
+        ).order_by("kb_scope", "project__name", "title", "id")
     return runbooks
 
 
-def related_incidents(article: Article, limit: int = 10) -> list:
-    """Incidents linked to the article: for a lesson learned, the incidents it came from; for a
-    runbook, incidents whose alerts carry one of its alert names. Empty until the incidents app exists."""
+def related_incidents(article: Article, limit: int = 10) -> list[dict]:
+    """Incidents linked to the article, as `{"label", "url"}`: for a lesson learned, the incidents it
+    came from; for a runbook, the project's incidents with an alert of one of its alert names.
+    Empty while the incidents app has no Incident model."""
     try:
         Incident = apps.get_model("incidents", "Incident")
     except LookupError:
         return []
-    incidents = Incident.objects.none()
-    if article.related_incident_ids:
-        incidents = Incident.objects.filter(pk__in=article.related_incident_ids)
-    elif article.kind == ArticleKind.RUNBOOK:
-        names = [alert.alert_name for alert in article.alerts.all()]
-        if not names:
-            return []
-        incidents = None
-        # The alert model of the incidents app names the label `alertname` (or `name`).
-        for lookup in ("alerts__alertname__in", "alerts__name__in", "alerts__alert_name__in"):
-            try:
-                incidents = Incident.objects.filter(**{lookup: names}).distinct()
-                break
-            except FieldError:
-                incidents = None
-        if incidents is None:
-            return []
     try:
-        if article.project_id:
-            incidents = incidents.filter(project_id=article.project_id)
-        return list(incidents.order_by("-pk")[:limit])
+        if article.related_incident_ids:
+            incidents = Incident.objects.filter(pk__in=article.related_incident_ids)
+        elif article.kind == ArticleKind.RUNBOOK:
+            names = [alert.alert_name for alert in article.alerts.all()]
+            if not names:
+                return []
+            incidents = Incident.objects.filter(pk__in=_incident_ids_for_alerts(names))
+            if article.project_id:
+                incidents = incidents.filter(project_id=article.project_id)
+        else:
+            return []
+        rows = list(incidents.order_by("-pk")[:limit])
     except FieldError:
         return []
+    return [{"label": str(incident), "url": _admin_url(incident)} for incident in rows]
+
+
+def _incident_ids_for_alerts(names):
+    Alert = apps.get_model("incidents", "Alert")
+    field = "alert_name" if any(f.name == "alert_name" for f in Alert._meta.get_fields()) else "alertname"
+    return Alert.objects.filter(**{f"{field}__in": names}, incident__isnull=False).values("incident_id")
+
+
+def _admin_url(obj) -> str:
+    try:
+        return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return ""
 
 
 def article_counts_by_kind(queryset) -> dict[str, int]:
