@@ -42,6 +42,9 @@ def test_create_then_update_with_base_version(api_as, operator, project, service
                                                                   "change_note": "shorter"}, format="json")
     assert response.status_code == 200, response.json()
     assert (response.json()["version"], response.json()["body_html"]) == (2, '<h2 id="kb-changed">Changed</h2>')
+    # A partial update changes only what it names.
+    assert (response.json()["project"], response.json()["tags"], response.json()["title"]) == (
+        "shop", ["checkout", "slo"], "HighErrorRate")
 
 
 def test_second_update_from_the_same_base_gets_409(api_as, operator, manager, article_factory):

@@ -85,3 +85,26 @@ def test_editors_see_drafts_with_a_badge(client, operator, article_factory):
     client.force_login(operator)
     assert client.get("/kb/d/").status_code == 200
     assert "Draft runbook" in client.get("/kb/?status=all").content.decode()
+
+
+def test_reader_list_runs_constant_queries(client, viewer, operator, article_factory, project, service):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(numbers):
+        for i in numbers:
+            article_factory(operator, slug=f"a-{i}", project=project, services=[service], tags=["t", f"t{i}"],
+                            publish=True)
+
+    client.force_login(viewer)
+
+    def count():
+        client.get("/kb/")
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/kb/?q=body").status_code == 200
+        return len(ctx.captured_queries)
+
+    add(range(5))
+    small = count()
+    add(range(5, 50))
+    assert count() == small
