@@ -140,9 +140,17 @@ def headline_html(headline: str | None, *, fallback_text: str = "", q: str = "")
     """
     if not headline:
         headline = _python_headline(fallback_text, q)
-    escaped = escape(headline)
+    escaped = escape(_without_markdown_markers(headline))
     marked = re.sub(f"{MARK_START}(.*?){MARK_STOP}", r"<mark>\1</mark>", escaped, flags=re.DOTALL)
     return marked.replace(MARK_START, "").replace(MARK_STOP, "")
+
+
+_MARKDOWN_MARKERS = re.compile(r"(^|\s)(#{1,6}|`{3,}\w*|!!!|\|?(?::?-{3,}:?\|?)+|\|)(?=\s|$)")
+
+
+def _without_markdown_markers(text: str) -> str:
+    """Snippets read better without heading hashes, code fences and table pipes."""
+    return " ".join(_MARKDOWN_MARKERS.sub(" ", text).split())
 
 
 def _python_headline(text: str, q: str, width: int = 160) -> str:

@@ -59,12 +59,14 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = ["publish_action", "archive_action", "mark_reviewed_action"]
     readonly_fields = ["status", "version", "published_at", "last_reviewed_at", "last_reviewed_by",
                        "review_due_at", "revisions_link"]
+    # Content comes last so the editor sits right above the preview and the Preview button.
     fieldsets = [
-        (None, {"fields": ["kind", "title", "slug", "project", "services", "owner"]}),
-        ("Content", {"fields": ["summary", "body", "change_note", "base_version"]}),
+        (None, {"fields": ["kind", "title", "slug", "project", "services", "owner", "tags_text"]}),
         ("Runbook and training", {"fields": ["alert_names_text", "require_recompletion"]}),
-        ("Review", {"fields": ["tags_text", "review_interval_days", "status", "version", "published_at",
-                               "last_reviewed_at", "last_reviewed_by", "review_due_at", "revisions_link"]}),
+        ("Review", {"classes": ["collapse"], "fields": [
+            "review_interval_days", "status", "version", "published_at", "last_reviewed_at", "last_reviewed_by",
+            "review_due_at", "revisions_link"]}),
+        ("Content", {"fields": ["summary", "body", "change_note", "base_version"]}),
     ]
 
     def get_search_results(self, request, queryset, search_term):
