@@ -62,34 +62,32 @@ def _clean_text(value: str) -> str:
     return _CONTROL_CHARS.sub("", (value or "").replace("\r\n", "\n"))
 
 
-def normalise_tags(tags) -> list[str]:
+def _unique_valid_names(values, *, field: str, validator, normalise) -> list[str]:
+    """Normalised, validated, de-duplicated names in input order; an invalid one is a 400 on `field`."""
     names = []
-    for raw in tags or ():
-        name = re.sub(r"\s+", "-", str(raw).strip().lower())
+    for raw in values or ():
+        name = normalise(str(raw))
         if not name:
             continue
         try:
-            tag_validator(name)
+            validator(name)
         except ValidationError as exc:
-            raise ValidationError({"tags": f"{raw!r}: {exc.messages[0]}"}) from exc
+            raise ValidationError({field: f"{raw!r}: {exc.messages[0]}"}) from exc
         if name not in names:
             names.append(name)
     return names
+
+
+def normalise_tags(tags) -> list[str]:
+    """Tags are lowercase with dashes for spaces ("On Call" -> "on-call")."""
+    return _unique_valid_names(tags, field="tags", validator=tag_validator,
+                               normalise=lambda raw: re.sub(r"\s+", "-", raw.strip().lower()))
 
 
 def normalise_alert_names(alert_names) -> list[str]:
-    names = []
-    for raw in alert_names or ():
-        name = str(raw).strip()
-        if not name:
-            continue
-        try:
-            alert_name_validator(name)
-        except ValidationError as exc:
-            raise ValidationError({"alert_names": f"{raw!r}: {exc.messages[0]}"}) from exc
-        if name not in names:
-            names.append(name)
-    return names
+    """Alert names keep their case: Alertmanager's alertname label is case-sensitive."""
+    return _unique_valid_names(alert_names, field="alert_names", validator=alert_name_validator,
+                               normalise=str.strip)
 
 
 def _validate_fields(values: dict, *, article: Article | None) -> None:
