@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from knowledgebase import search, services
 from knowledgebase.admin.forms import ArticleAdminForm, split_list
@@ -68,6 +69,34 @@ class ArticleAdmin(admin.ModelAdmin):
             "review_due_at", "revisions_link"]}),
         ("Content", {"fields": ["summary", "body", "change_note", "base_version"]}),
     ]
+
+    # What people without the change permission see instead of the editor.
+    view_fieldsets = [
+        (None, {"fields": ["kind", "title", "slug", "project", "services", "owner", "tag_list", "alert_list"]}),
+        ("Review", {"fields": ["status", "version", "published_at", "last_reviewed_at", "last_reviewed_by",
+                               "review_due_at", "review_interval_days", "revisions_link"]}),
+        ("Content", {"fields": ["summary", "rendered_body"]}),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self.view_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "tag_list", "alert_list", "rendered_body"]
+
+    @admin.display(description="tags")
+    def tag_list(self, obj):
+        return ", ".join(tag.name for tag in obj.tags.all()) or "–"
+
+    @admin.display(description="alert names")
+    def alert_list(self, obj):
+        return ", ".join(alert.alert_name for alert in obj.alerts.all()) or "–"
+
+    @admin.display(description="body")
+    def rendered_body(self, obj):
+        return mark_safe(f'<div class="kb-preview">{obj.toc_html}{obj.body_html}</div>')  # sanitized on save
 
     def get_search_results(self, request, queryset, search_term):
         """Full-text search, best matches first unless the user sorted by a column."""

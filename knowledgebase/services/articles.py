@@ -174,7 +174,8 @@ def _event(article: Article, kind: str, actor, note: str = "") -> ArticleEvent:
 
 
 def _runbook_evidence(article: Article, *, action: str, actor) -> None:
-    """`runbook_update` evidence for the runbook's project, or every active project for an organisation-wide one."""
+    """`runbook_update` evidence (published, edited while published, reviewed) for the runbook's
+    project, or for every active project when the runbook is organisation-wide."""
     if article.kind != ArticleKind.RUNBOOK:
         return
     projects = [article.project] if article.project_id else list(Project.objects.active())
@@ -307,6 +308,8 @@ def article_update(
         article.save()
         _set_relations(article, services=services, tags=tags, alert_names=alert_names)
         _event(article, ArticleEventKind.EDITED, actor, note)
+        if article.status == ArticleStatus.PUBLISHED:
+            _runbook_evidence(article, action="edited", actor=actor)  # readers see the change at once
         search.index_article(article)
     if require_recompletion:
         from knowledgebase.services.training import training_require_recompletion
@@ -333,6 +336,8 @@ def article_restore_revision(*, article: Article, number: int, actor, base_versi
     _add_revision(article, actor=actor, change_note=note, restored_from=number)
     article.save()
     _event(article, ArticleEventKind.RESTORED, actor, note)
+    if article.status == ArticleStatus.PUBLISHED:
+        _runbook_evidence(article, action="edited", actor=actor)
     search.index_article(article)
     return article
 

@@ -230,3 +230,13 @@ def test_admin_pages_load(client, manager, article_factory, url):
     article_factory(manager, publish=True)
     client.force_login(manager)
     assert client.get(url).status_code == 200
+
+
+def test_viewer_sees_a_read_only_article(client, viewer, operator, article_factory):
+    article = article_factory(operator, kind=ArticleKind.RUNBOOK, tags=["checkout"], publish=True)
+    client.force_login(viewer)
+    response = client.get(change_url(article))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "HighErrorRate" in page and 'name="_preview"' not in page and 'name="body"' not in page
+    assert client.get(reverse("admin:knowledgebase_article_revisions", args=[article.pk])).status_code == 200

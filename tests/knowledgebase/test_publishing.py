@@ -135,3 +135,14 @@ def test_postmortem_lessons_refuse_to_overwrite_another_kind(article_factory, op
         services.article_from_postmortem_lessons(project=project, title="x", slug="taken-runbook", body="x",
                                                  incident_ids=[], actor=operator)
     assert "slug" in excinfo.value.message_dict
+
+
+def test_editing_a_published_runbook_is_evidence_too(article_factory, operator, project):
+    article = article_factory(operator, kind=ArticleKind.RUNBOOK, project=project, publish=True)
+    draft = article_factory(operator, kind=ArticleKind.RUNBOOK, project=project)
+    services.article_update(article=article, actor=operator, base_version=1, summary="Sharper")
+    services.article_update(article=draft, actor=operator, base_version=1, summary="Not live yet")
+    services.article_restore_revision(article=article, number=1, actor=operator)
+    actions = [(r.payload["article"], r.payload["action"], r.payload["version"])
+               for r in EvidenceRecord.objects.filter(kind="runbook_update").order_by("id")]
+    assert actions == [(article.slug, "published", 1), (article.slug, "edited", 2), (article.slug, "edited", 3)]
