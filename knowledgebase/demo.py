@@ -1,4 +1,4 @@
-"""Demo articles: runbooks for the shop's alerts, procedures, on-call training, best practice, a lesson.
+"""Demo articles: runbooks for the shop's alerts and SLO burn, procedures, on-call training, best practice, a lesson.
 
 Idempotent: an article whose slug exists is left alone.
 """
@@ -159,6 +159,25 @@ DEMO_ARTICLES = [
                     ("Out of memory", "`OOMKilled` in `kubectl describe pod`", "Raise the memory limit")],
             diagnosis="```bash\nkubectl describe pod <pod>\nkubectl logs <pod> --previous\n```",
             escalation="- **15 minutes**: page the owning team of the service.",
+            owner="Platform team (Lars Lead).",
+        ),
+    },
+    {
+        "slug": "runbook-slo-error-budget-burn", "kind": ArticleKind.RUNBOOK, "project": None,
+        "title": "SLOErrorBudgetBurn: error budget burning too fast",
+        "summary": "Multi-window burn-rate alert from an SLO: the budget runs out long before the window ends.",
+        "alert_names": ["SLOErrorBudgetBurn"], "tags": ["slo"], "owner": "lead",
+        "body": runbook(
+            impact="Users already see errors or slowness at a rate that exhausts the SLO's error budget early: "
+                   "a fast burn (14.4x) empties a 30-day budget in about 2 days, a slow burn (6x) in 5.",
+            verify="Open the SLO in OpsPortal (*SLOs*), compare the short and long window burn rates; both above "
+                   "the threshold means it is real, a short-window spike alone is noise.",
+            causes=[("Service degradation", "The service's own error or latency alert fires too",
+                     "Follow that alert's runbook"),
+                    ("Bad SLI query", "SLI drops to 0 or jumps after a metrics change", "Fix the recording rule")],
+            diagnosis="```promql\nslo:error_ratio:rate5m / (1 - slo:objective:ratio)\n```",
+            escalation="- Fast burn: page the service owner **now**; declare an incident after **15 minutes**.\n"
+                       "- Slow burn: raise it at the next daily operations review.",
             owner="Platform team (Lars Lead).",
         ),
     },

@@ -95,11 +95,12 @@ def test_runbooks_for_alert_project_first_then_org_wide(project, operator, artic
 def test_demo_seed_is_idempotent_and_realistic(db):
     call_command("seed_demo")
     call_command("seed_demo")
-    assert Article.objects.count() == 12
-    assert Article.objects.published().count() == 12
+    assert Article.objects.count() == 13
+    assert Article.objects.published().count() == 13
     assert Article.objects.stale(timezone.now()).count() == 1
     assert {a.slug for a in runbooks_for_alert("HighErrorRate")} == {"runbook-high-error-rate"}
-    assert runbooks_for_alert("PaymentProviderDown").exists() and runbooks_for_alert("CheckoutLatencyHigh").exists()
+    for alert in ("PaymentProviderDown", "CheckoutLatencyHigh", "SLOErrorBudgetBurn"):
+        assert runbooks_for_alert(alert).exists()
     assert Article.objects.filter(kind=ArticleKind.INCIDENT_PROCEDURE).exists()
     assert TrainingAssignment.objects.overdue(timezone.localdate()).count() == 1
     assert Article.objects.get(slug="runbook-high-error-rate").version == 2
