@@ -16,8 +16,9 @@ logger = logging.getLogger(__name__)
 
 
 def _absolute(path: str) -> str:
-    base = getattr(settings, "OPSPORTAL", {}).get("BASE_URL", "")
-    return f"{base.rstrip('/')}{path}" if base else path
+    # Same (optional) setting as the incidents app's notifications: the portal's public address.
+    base = getattr(settings, "OPSPORTAL_BASE_URL", "") or ""
+    return f"{base.rstrip('/')}{path}"
 
 
 def stale_digest_key(owner, day) -> str:

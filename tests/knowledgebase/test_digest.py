@@ -89,3 +89,10 @@ def test_overdue_training_reminder_once_a_week(article_factory, manager, django_
         second = services.overdue_training_reminders_send()
     assert (first["sent"], second["sent"]) == (1, 0)
     assert "On-call basics" in mail.outbox[0].body and mail.outbox[0].to == ["learner@example.com"]
+
+
+def test_digest_links_use_the_portal_address(article_factory, settings):
+    settings.OPSPORTAL_BASE_URL = "https://ops.example/"
+    article = _stale(article_factory, UserFactory(username="ann"))
+    services.stale_digests_send()
+    assert f"https://ops.example/admin/knowledgebase/article/{article.pk}/change/" in Notification.objects.get().body
