@@ -240,3 +240,15 @@ def test_viewer_sees_a_read_only_article(client, viewer, operator, article_facto
     page = response.content.decode()
     assert "HighErrorRate" in page and 'name="_preview"' not in page and 'name="body"' not in page
     assert client.get(reverse("admin:knowledgebase_article_revisions", args=[article.pk])).status_code == 200
+
+
+def test_admin_search_with_a_many_to_many_filter(client, manager, article_factory):
+    tagged = article_factory(manager, title="Restart checkout", body="x", tags=["checkout"])
+    article_factory(manager, title="Restart search", body="x", tags=["search"])
+    client.force_login(manager)
+    tag_id = tagged.tags.get().pk
+    response = client.get(CHANGELIST + f"?q=restart&tags__id__exact={tag_id}")
+    assert response.status_code == 200
+    assert [a.title for a in response.context["cl"].result_list] == ["Restart checkout"]
+    response = client.get(CHANGELIST + "?q=restart&o=1")
+    assert [a.title for a in response.context["cl"].result_list] == ["Restart checkout", "Restart search"]
