@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from knowledgebase.admin.forms import AssignTrainingForm
 from knowledgebase.models import TrainingAssignment, TrainingCompletion
-from knowledgebase.services import training_assign
+from knowledgebase.services import training_assign, training_set_due
 
 
 class AssignmentStateFilter(admin.SimpleListFilter):
@@ -65,6 +65,10 @@ class TrainingAssignmentAdmin(admin.ModelAdmin):
         if obj.is_completed:
             return "completed"
         return "OVERDUE" if obj.is_overdue(timezone.localdate()) else "open"
+
+    def save_model(self, request, obj, form, change):
+        # Only the due date is editable here; the service records it.
+        training_set_due(assignment=obj, due_on=form.cleaned_data["due_on"], actor=request.user)
 
     def get_urls(self):
         return [

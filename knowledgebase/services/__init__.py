@@ -15,7 +15,12 @@ from knowledgebase.services.articles import (
     publication_problems,
 )
 from knowledgebase.services.digests import overdue_training_reminders_send, stale_digests_send
-from knowledgebase.services.training import training_assign, training_complete, training_require_recompletion
+from knowledgebase.services.training import (
+    training_assign,
+    training_complete,
+    training_require_recompletion,
+    training_set_due,
+)
 
 __all__ = [
     "article_archive",
@@ -35,4 +40,5 @@ __all__ = [
     "training_assign",
     "training_complete",
     "training_require_recompletion",
+    "training_set_due",
 ]

@@ -68,6 +68,20 @@ def training_assign(*, article: Article, due_on: date, actor, users=(), groups=(
 
 
 @transaction.atomic
+def training_set_due(*, assignment: TrainingAssignment, due_on: date, actor) -> TrainingAssignment:
+    """Move one person's due date (an extension or a tighter deadline)."""
+    if actor is not None and not actor.has_perm("knowledgebase.change_trainingassignment"):
+        raise PermissionDenied("You may not change training assignments.")
+    if not isinstance(due_on, date):
+        raise ValidationError({"due_on": "due_on must be a date."})
+    assignment = TrainingAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.due_on != due_on:
+        assignment.due_on = due_on
+        assignment.save(update_fields=["due_on"])
+    return assignment
+
+
+@transaction.atomic
 def training_complete(*, assignment: TrainingAssignment, actor, now=None) -> TrainingAssignment:
     """The assignee marks the training done; the time and the version they read are kept."""
     if actor is None or actor.pk != assignment.user_id:

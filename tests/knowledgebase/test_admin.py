@@ -252,3 +252,17 @@ def test_admin_search_with_a_many_to_many_filter(client, manager, article_factor
     assert [a.title for a in response.context["cl"].result_list] == ["Restart checkout"]
     response = client.get(CHANGELIST + "?q=restart&o=1")
     assert [a.title for a in response.context["cl"].result_list] == ["Restart checkout", "Restart search"]
+
+
+def test_due_date_change_in_the_admin(client, manager, article_factory):
+    article = article_factory(manager, kind=ArticleKind.TRAINING, publish=True)
+    assignment, = services.training_assign(article=article, due_on=timezone.localdate(), actor=manager,
+                                           users=[UserFactory(username="learner")])
+    client.force_login(manager)
+    url = reverse("admin:knowledgebase_trainingassignment_change", args=[assignment.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"due_on": "2031-05-01", "completions-TOTAL_FORMS": 0,
+                                 "completions-INITIAL_FORMS": 0})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assignment.refresh_from_db()
+    assert str(assignment.due_on) == "2031-05-01"
