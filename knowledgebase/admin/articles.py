@@ -15,7 +15,7 @@ from knowledgebase.admin.forms import ArticleAdminForm, split_list
 from knowledgebase.markdown import highlight_css, render_markdown_with_toc
 from knowledgebase.models import Article, ArticleKind, ArticleStatus, Tag, default_review_interval
 from knowledgebase.selectors import revision_diff
-from knowledgebase.structure import starting_body
+from knowledgebase.structure import missing_runbook_sections, starting_body
 
 
 def _error_text(exc) -> str:
@@ -154,8 +154,16 @@ class ArticleAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["kb_highlight_css"] = highlight_css()
         if self._previewing(request):
-            html, toc = render_markdown_with_toc(request.POST.get("body", ""))
-            context["kb_preview"] = {"html": html, "toc": toc}
+            body = request.POST.get("body", "")
+            html, toc = render_markdown_with_toc(body)
+            warnings = []
+            if request.POST.get("kind") == ArticleKind.RUNBOOK:
+                missing = missing_runbook_sections(body)
+                if missing:
+                    warnings.append(f"Before publishing, add the runbook sections: {', '.join(missing)}.")
+                if not split_list(request.POST.get("alert_names_text", "")):
+                    warnings.append("Before publishing, name the alert(s) this runbook answers.")
+            context["kb_preview"] = {"html": html, "toc": toc, "warnings": warnings}
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_model(self, request, obj, form, change):

@@ -266,3 +266,18 @@ def test_due_date_change_in_the_admin(client, manager, article_factory):
     assert response.status_code == 302, response.context["adminform"].form.errors
     assignment.refresh_from_db()
     assert str(assignment.due_on) == "2031-05-01"
+
+
+def test_preview_of_a_runbook_lists_what_publishing_needs(client, operator):
+    client.force_login(operator)
+    response = client.post("/admin/knowledgebase/article/add/", {
+        "kind": "runbook", "title": "New", "slug": "new", "body": "## Escalation\n\nPage.\n\n## Owner\n\nMe",
+        "alert_names_text": "", "_preview": "Preview",
+    })
+    warnings = response.context["kb_preview"]["warnings"]
+    assert warnings == [
+        "Before publishing, add the runbook sections: What this alert means for users, How to verify it is real, "
+        "Likely causes and mitigations, Diagnosis steps.",
+        "Before publishing, name the alert(s) this runbook answers.",
+    ]
+    assert "Before publishing, add the runbook sections" in response.content.decode()
