@@ -342,6 +342,8 @@ class OperationalReviewAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         review = form.instance
+        # The admin's change message reads these; the service does the writing.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for item_form in formset.forms:
             if not item_form.has_changed():
                 continue
@@ -351,6 +353,7 @@ class OperationalReviewAdmin(admin.ModelAdmin):
                     review, key=item.key, actor=request.user,
                     done=item_form.cleaned_data.get("done"), note=item_form.cleaned_data.get("note"),
                 )
+                formset.changed_objects.append((item, item_form.changed_data))
             except ValidationError as exc:
                 self.message_user(request, f"{item}: {_errors(exc)}", messages.ERROR)
 

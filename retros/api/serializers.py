@@ -107,7 +107,7 @@ class ReviewItemsInputSerializer(serializers.Serializer):
 
 
 class ReviewCompleteInputSerializer(serializers.Serializer):
-    decisions = serializers.CharField(allow_blank=True, default="", max_length=20_000)
+    decisions = serializers.CharField(allow_blank=True, allow_null=True, default=None, max_length=20_000)
 
 
 class CadenceRetroSerializer(serializers.Serializer):

@@ -152,9 +152,9 @@ def review_update_item(review: OperationalReview, *, key: str, actor, done: bool
     return item
 
 
-def review_complete(review: OperationalReview, *, actor, decisions: str = "", now=None) -> OperationalReview:
+def review_complete(review: OperationalReview, *, actor, decisions: str | None = None, now=None) -> OperationalReview:
     """Complete a review: Managers only; every checklist item must be done. Writes `review` evidence.
-    Completing a completed review changes nothing."""
+    `decisions` replaces the recorded decisions when given. Completing a completed review changes nothing."""
     if actor is None or not actor.has_perm(COMPLETE_PERMISSION):
         raise PermissionDenied("Only Managers may complete operational reviews.")
     now = now or timezone.now()
@@ -169,7 +169,8 @@ def review_complete(review: OperationalReview, *, actor, decisions: str = "", no
         review.status = ReviewStatus.COMPLETED
         review.completed_by = actor
         review.completed_at = now
-        review.decisions = (decisions or "").strip()
+        if decisions is not None:
+            review.decisions = decisions.strip()
         review.save(update_fields=["status", "completed_by", "completed_at", "decisions"])
         on_time = now <= review.due
         log_evidence(

@@ -52,12 +52,14 @@ def test_agenda_contains_every_section_built_from_data(retro_pair, contributors)
         assert heading in text
     assert "Monday 15 February 2027, 10:00 (Europe/Berlin)" in text
     assert "**Facilitator:** Lars Lead" in text
-    assert "| [Add retry to payment client](/admin/incidents/actionitem/1/change/) | open | oncall | 2027-02-10 |" in text
+    assert ("| [Add retry to payment client](/admin/incidents/actionitem/1/change/) | open | oncall | 2027-02-10 |"
+            in text)
     assert "1 of 2 not done yet" in text
     assert "2 incidents: 1 sev1, 1 sev2." in text
     # Most severe first; pipes escaped; MTTR readable; missing postmortem says so.
     assert text.index("INC-3") < text.index("INC-7")
-    assert "| [INC-7 Checkout \\| 502s](/admin/incidents/incident/7/change/) | sev2 | resolved | 1 h 35 min | approved |" in text
+    assert ("| [INC-7 Checkout \\| 502s](/admin/incidents/incident/7/change/) | sev2 | resolved | 1 h 35 min "
+            "| approved |") in text
     assert "| [INC-3 Payments down](/admin/incidents/incident/3/change/) | sev1 | resolved | 42 min | none |" in text
     assert "| [Checkout availability](/admin/slos/slo/1/change/) | checkout | 99.9 | 99.82 | failing | -80.0 |" in text
     assert retro.agenda_generated_at is not None

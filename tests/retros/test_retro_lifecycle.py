@@ -27,7 +27,9 @@ def retro(lead):
     return series.retros.get(sequence=1)
 
 
-def test_facilitator_is_reminded_a_day_before_once_with_the_agenda(retro, contributors, django_capture_on_commit_callbacks):
+def test_facilitator_is_reminded_a_day_before_once_with_the_agenda(
+    retro, contributors, django_capture_on_commit_callbacks
+):
     assert retro_checks(now=START - timedelta(hours=25))["reminders"] == 0  # not yet
     with django_capture_on_commit_callbacks(execute=True):
         first = retro_checks(now=START - timedelta(hours=23))
