@@ -20,7 +20,7 @@ def evaluate(project, *, now=None) -> list[dict]:
     now = now or timezone.now()
     since = now - WINDOW
     reviews = OperationalReview.objects.filter(project=project, due__gte=since, due__lt=now).aggregate(
-        due=Count("id"),
+        fell_due=Count("id"),
         on_time=Count("id", filter=Q(status=ReviewStatus.COMPLETED, completed_at__lte=F("due"))),
     )
     retros = Retrospective.objects.filter(
@@ -30,16 +30,16 @@ def evaluate(project, *, now=None) -> list[dict]:
         missed=Count("id", filter=Q(status=RetroStatus.SCHEDULED, missed_flagged_at__isnull=False)),
     )
     reasons = []
-    if reviews["due"] == 0:
+    if reviews["fell_due"] == 0:
         reasons.append("no operational review fell due in the last 90 days")
-    elif reviews["on_time"] * 100 < ON_TIME_PERCENT_REQUIRED * reviews["due"]:
-        reasons.append(f"only {reviews['on_time']} of {reviews['due']} reviews completed on time "
+    elif reviews["on_time"] * 100 < ON_TIME_PERCENT_REQUIRED * reviews["fell_due"]:
+        reasons.append(f"only {reviews['on_time']} of {reviews['fell_due']} reviews completed on time "
                        f"(at least {ON_TIME_PERCENT_REQUIRED}% required)")
     if retros["held"] == 0:
         reasons.append("no retro held in the last 90 days")
     if retros["missed"]:
         reasons.append(f"{retros['missed']} retro(s) missed")
-    summary = (f"{reviews['on_time']} of {reviews['due']} reviews on time, {retros['held']} retros held, "
+    summary = (f"{reviews['on_time']} of {reviews['fell_due']} reviews on time, {retros['held']} retros held, "
                f"{retros['missed']} missed in the last 90 days")
     return [{
         "gate": "continuous_improvement",
