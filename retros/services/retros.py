@@ -27,7 +27,7 @@ def reminder_lead() -> timedelta:
 
 
 def _locked(retro: Retrospective) -> Retrospective:
-    return Retrospective.objects.select_for_update().select_related("project", "series", "facilitator").get(
+    return Retrospective.objects.select_for_update(of=("self",)).select_related("project", "series", "facilitator").get(
         pk=retro.pk
     )
 

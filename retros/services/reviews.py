@@ -124,7 +124,7 @@ def review_checks(*, now=None) -> dict:
 
 
 def _locked_review(review: OperationalReview) -> OperationalReview:
-    return OperationalReview.objects.select_for_update().select_related("project").get(pk=review.pk)
+    return OperationalReview.objects.select_for_update(of=("self",)).select_related("project").get(pk=review.pk)
 
 
 def review_update_item(review: OperationalReview, *, key: str, actor, done: bool | None = None,
