@@ -18,6 +18,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 # A start given as a date only means this local time.
 DEFAULT_RETRO_TIME = time(10, 0)
 MAX_COUNT = 260
+# Series far outside this range are typos; they would also overflow the calendar.
+MIN_YEAR, MAX_YEAR = 1970, 2200
 CADENCES = ("weekly", "biweekly", "monthly", "quarterly")
 REVIEW_CADENCES = ("daily", "weekly", "monthly", "quarterly")
 
@@ -102,6 +104,12 @@ def parse_start(value, zone: zoneinfo.ZoneInfo) -> datetime:
     if parsed.tzinfo is None:
         return localize(parsed.date(), parsed.time(), zone)
     return parsed.astimezone(zone)
+
+
+def validate_start_range(first: datetime) -> datetime:
+    if not MIN_YEAR <= first.year <= MAX_YEAR:
+        raise ValidationError({"start": f"start must be between {MIN_YEAR} and {MAX_YEAR}, got {first.date()}."})
+    return first
 
 
 def validate_count(value) -> int:

@@ -113,7 +113,10 @@ def retro_mark_held(retro: Retrospective, *, actor, held_at=None, attendees=None
             return retro
         if retro.status != RetroStatus.SCHEDULED:
             raise ValidationError({"status": f"A {retro.status} retro cannot be marked held."})
-        held_at = held_at or timezone.now()
+        now = timezone.now()
+        held_at = held_at or now
+        if held_at > now + timedelta(hours=1):
+            raise ValidationError({"held_at": "held_at cannot be in the future."})
         if held_at < retro.scheduled_start - timedelta(days=1):
             raise ValidationError({"held_at": "A retro cannot be held more than a day before its scheduled start."})
         retro.status = RetroStatus.HELD

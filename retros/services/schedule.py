@@ -7,7 +7,14 @@ from django.utils import timezone
 
 from opsportal.models import EvidenceKind, Project
 from opsportal.services import log_evidence
-from retros.cadence import parse_start, project_zone, retro_occurrences, validate_cadence, validate_count
+from retros.cadence import (
+    parse_start,
+    project_zone,
+    retro_occurrences,
+    validate_cadence,
+    validate_count,
+    validate_start_range,
+)
 from retros.models import RetroSeries, Retrospective
 
 CADENCE_SCHEMA_ID = "https://opsportal.example/schemas/retro-cadence.schema.json"
@@ -60,7 +67,11 @@ def schedule_retros(*, project: Project, start, cadence: str, count, facilitator
     """
     errors = {}
     zone = project_zone(project)
-    for check in (lambda: validate_cadence(cadence), lambda: validate_count(count), lambda: parse_start(start, zone)):
+    for check in (
+        lambda: validate_cadence(cadence),
+        lambda: validate_count(count),
+        lambda: validate_start_range(parse_start(start, zone)),
+    ):
         try:
             check()
         except ValidationError as exc:

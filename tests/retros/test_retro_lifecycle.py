@@ -12,7 +12,7 @@ from retros.models import Retrospective, RetroStatus
 from retros.services import retro_cancel, retro_checks, retro_mark_held, retro_update_notes, schedule_retros
 from tests.factories import ProjectFactory, UserFactory
 
-START = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+START = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def lead(db):
 @pytest.fixture
 def retro(lead):
     project = ProjectFactory(slug="life", time_zone="Europe/Berlin")
-    series, _ = schedule_retros(project=project, start="2027-02-01", cadence="weekly", count=3, facilitator=lead)
+    series, _ = schedule_retros(project=project, start="2026-02-02", cadence="weekly", count=3, facilitator=lead)
     return series.retros.get(sequence=1)
 
 
@@ -103,7 +103,7 @@ def test_api_retro_list_detail_and_actions(retro, operator, viewer, api_as):
     notes = client.post(f"/api/v1/retros/{retro.pk}/notes/", {"notes": "*hi*"}, format="json")
     assert notes.status_code == 200 and notes.json()["notes_html"] == "<p><em>hi</em></p>"
     held = client.post(f"/api/v1/retros/{retro.pk}/held/",
-                       {"attendees": ["operator"], "held_at": "2027-02-01T09:30:00Z"}, format="json")
+                       {"attendees": ["operator"], "held_at": "2026-02-02T09:30:00Z"}, format="json")
     assert held.status_code == 200, held.content
     assert held.json()["status"] == "held" and held.json()["attendees"] == ["operator"]
     other = retro.series.retros.get(sequence=2)
@@ -139,3 +139,14 @@ def test_admin_mark_held_and_cancel_flow(lead, client, roles):
     assert page.status_code == 200 and Retrospective.objects.get(pk=other.pk).status == RetroStatus.SCHEDULED
     client.post(f"/admin/retros/retrospective/{other.pk}/cancel/", {"reason": "Release freeze"})
     assert Retrospective.objects.get(pk=other.pk).cancel_reason == "Release freeze"
+
+
+def test_held_at_cannot_be_in_the_future_or_long_before_the_retro(retro, lead):
+    from django.utils import timezone
+
+    with pytest.raises(ValidationError) as exc:
+        retro_mark_held(retro, actor=lead, held_at=timezone.now() + timedelta(days=2))
+    assert "held_at" in exc.value.message_dict
+    with pytest.raises(ValidationError):
+        retro_mark_held(retro, actor=lead, held_at=START - timedelta(days=3))
+    assert Retrospective.objects.get(pk=retro.pk).status == RetroStatus.SCHEDULED

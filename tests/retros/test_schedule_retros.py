@@ -103,6 +103,8 @@ def test_other_cadence_other_project_or_after_the_last_retro_is_fine(berlin):
     ({"start": "2027-02-01", "cadence": "daily", "count": 3}, "cadence"),
     ({"start": "2027-02-01", "cadence": "weekly", "count": 0}, "count"),
     ({"start": "2027-02-01", "cadence": "weekly", "count": 261}, "count"),
+    ({"start": "9999-12-01", "cadence": "quarterly", "count": 8}, "start"),
+    ({"start": "0001-01-01", "cadence": "monthly", "count": 1}, "start"),
 ])
 def test_bad_input_is_refused_and_writes_nothing(berlin, kwargs, field):
     with pytest.raises(ValidationError) as exc:
