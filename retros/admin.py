@@ -66,6 +66,9 @@ class ScheduleRetrosForm(forms.ModelForm):
                 self.add_error(field if field in self.fields else None, errors)
         return cleaned
 
+    def _post_clean(self):
+        pass  # the service validated and wrote the series; the unsaved instance has nothing to check
+
 
 @admin.register(RetroSeries)
 class RetroSeriesAdmin(admin.ModelAdmin):
