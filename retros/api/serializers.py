@@ -24,7 +24,7 @@ class RetroScheduleInputSerializer(serializers.Serializer):
 
 class RetroSeriesSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    facilitator = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    facilitator = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
     start = serializers.SerializerMethodField()
     retro_count = serializers.IntegerField(source="count", read_only=True)
 
@@ -39,7 +39,7 @@ class RetroSeriesSerializer(serializers.ModelSerializer):
 
 class RetrospectiveSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    facilitator = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    facilitator = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
     attendees = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, many=True, read_only=True)
     cadence = serializers.CharField(source="series.cadence", read_only=True)
     missed = serializers.BooleanField(read_only=True)
@@ -70,7 +70,7 @@ class RetroNotesInputSerializer(serializers.Serializer):
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
-    done_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    done_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
 
     class Meta:
         model = ChecklistItem
@@ -80,7 +80,7 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
 
 class OperationalReviewSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    completed_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    completed_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
     items = ChecklistItemSerializer(many=True, read_only=True)
     overdue = serializers.SerializerMethodField()
 
