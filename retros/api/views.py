@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -67,32 +68,30 @@ class RetrospectiveViewSet(viewsets.ReadOnlyModelViewSet):
         "agenda": ["retros.view_retrospective"],
     }
 
-    def _respond(self, retro):
-        retro = self.get_queryset().get(pk=retro.pk)
-        return Response(s.RetrospectiveSerializer(retro).data)
+    def _apply(self, request, input_serializer, service):
+        """Validate the input, run the service on this retro, answer with the fresh retro."""
+        data = input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        retro = service(self.get_object(), actor=request.user, **data.validated_data)
+        return Response(s.RetrospectiveSerializer(self.get_queryset().get(pk=retro.pk)).data)
 
     @extend_schema(request=s.RetroHeldInputSerializer, responses=s.RetrospectiveSerializer)
     @action(detail=True, methods=["post"])
     def held(self, request, pk=None):
         """Mark the retro held (optionally with when, who attended and the notes)."""
-        data = s.RetroHeldInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._respond(services.retro_mark_held(self.get_object(), actor=request.user, **data.validated_data))
+        return self._apply(request, s.RetroHeldInputSerializer, services.retro_mark_held)
 
     @extend_schema(request=s.RetroCancelInputSerializer, responses=s.RetrospectiveSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        data = s.RetroCancelInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._respond(services.retro_cancel(self.get_object(), actor=request.user, **data.validated_data))
+        """Cancel the retro; the reason is required."""
+        return self._apply(request, s.RetroCancelInputSerializer, services.retro_cancel)
 
     @extend_schema(request=s.RetroNotesInputSerializer, responses=s.RetrospectiveSerializer)
     @action(detail=True, methods=["post"])
     def notes(self, request, pk=None):
         """Replace the retro's notes (Markdown; rendered and sanitized)."""
-        data = s.RetroNotesInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._respond(services.retro_update_notes(self.get_object(), actor=request.user, **data.validated_data))
+        return self._apply(request, s.RetroNotesInputSerializer, services.retro_update_notes)
 
     @extend_schema(responses={(200, "text/markdown"): OpenApiResponse(OpenApiTypes.STR, description="The agenda")})
     @action(detail=True, methods=["get"])
@@ -131,8 +130,6 @@ class OperationalReviewViewSet(viewsets.ReadOnlyModelViewSet):
         data = s.ReviewItemsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = self.get_object()
-        from django.db import transaction
-
         with transaction.atomic():  # all items or none
             for item in data.validated_data["items"]:
                 services.review_update_item(review, actor=request.user, **item)

@@ -32,6 +32,17 @@ def _locked(retro: Retrospective) -> Retrospective:
     )
 
 
+def _locked_for_transition(retro: Retrospective, target: str) -> tuple[Retrospective, bool]:
+    """Lock the retro for a status change. Only a scheduled retro moves (to held or cancelled);
+    returns `(retro, True)` when it already has the target status (nothing to do)."""
+    retro = _locked(retro)
+    if retro.status == target:
+        return retro, True
+    if retro.status != RetroStatus.SCHEDULED:
+        raise ValidationError({"status": f"A {retro.status} retro cannot become {target}."})
+    return retro, False
+
+
 def retro_generate_agenda(retro: Retrospective, *, now=None) -> Retrospective:
     """(Re)build the retro's agenda from current data and store it with its time."""
     now = now or timezone.now()
@@ -108,11 +119,9 @@ def retro_mark_held(retro: Retrospective, *, actor, held_at=None, attendees=None
     """Record that a scheduled retro took place. Only a scheduled retro can be marked held;
     marking a held retro again changes nothing."""
     with transaction.atomic():
-        retro = _locked(retro)
-        if retro.status == RetroStatus.HELD:
+        retro, unchanged = _locked_for_transition(retro, RetroStatus.HELD)
+        if unchanged:
             return retro
-        if retro.status != RetroStatus.SCHEDULED:
-            raise ValidationError({"status": f"A {retro.status} retro cannot be marked held."})
         now = timezone.now()
         held_at = held_at or now
         if held_at > now + timedelta(hours=1):
@@ -143,11 +152,9 @@ def retro_cancel(retro: Retrospective, *, actor, reason: str) -> Retrospective:
     if not reason:
         raise ValidationError({"reason": "Say why the retro is cancelled."})
     with transaction.atomic():
-        retro = _locked(retro)
-        if retro.status == RetroStatus.CANCELLED:
+        retro, unchanged = _locked_for_transition(retro, RetroStatus.CANCELLED)
+        if unchanged:
             return retro
-        if retro.status != RetroStatus.SCHEDULED:
-            raise ValidationError({"status": f"A {retro.status} retro cannot be cancelled."})
         retro.status = RetroStatus.CANCELLED
         retro.cancel_reason = reason
         retro.save(update_fields=["status", "cancel_reason", "updated_at"])
