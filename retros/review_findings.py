@@ -6,6 +6,7 @@ from django.urls import reverse
 from retros.models import CHECKLISTS, OperationalReview, Retrospective
 from retros.models.retros import MISSED_AFTER
 
+MAX_LINKS = 20
 # Where a missed retro is discussed, per review cadence (daily reviews skip it).
 MISSED_RETRO_ITEM = {"weekly": "incident_review", "monthly": "process_improvement", "quarterly": "team_development"}
 
@@ -28,7 +29,7 @@ def findings(*, project, cadence, period_start, period_end, now) -> list[dict]:
             "links": [
                 {"label": f"{cadence} review {r.period_start}",
                  "url": reverse("admin:retros_operationalreview_change", args=[r.pk])}
-                for r in overdue
+                for r in overdue[:MAX_LINKS]
             ],
         })
     item = MISSED_RETRO_ITEM.get(cadence)
@@ -52,7 +53,7 @@ def findings(*, project, cadence, period_start, period_end, now) -> list[dict]:
                         " Hold, reschedule or cancel them with a reason.",
                 "links": [
                     {"label": f"retro #{r.sequence}", "url": reverse("admin:retros_retrospective_change", args=[r.pk])}
-                    for r in missed
+                    for r in missed[:MAX_LINKS]
                 ],
             })
     return result

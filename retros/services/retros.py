@@ -76,7 +76,8 @@ def retro_checks(*, now=None) -> dict:
     for retro in upcoming.select_related("project", "series", "facilitator"):
         try:
             with transaction.atomic():
-                if retro.agenda_generated_at is None:
+                # An agenda built before the reminder window (e.g. on demand, weeks ago) is rebuilt once.
+                if retro.agenda_generated_at is None or retro.agenda_generated_at < retro.scheduled_start - lead:
                     retro = retro_generate_agenda(retro, now=now)
                     result["agendas"] += 1
                 if retro.facilitator_id and retro.scheduled_start > now:

@@ -150,3 +150,15 @@ def test_held_at_cannot_be_in_the_future_or_long_before_the_retro(retro, lead):
     with pytest.raises(ValidationError):
         retro_mark_held(retro, actor=lead, held_at=START - timedelta(days=3))
     assert Retrospective.objects.get(pk=retro.pk).status == RetroStatus.SCHEDULED
+
+
+def test_a_stale_agenda_is_rebuilt_once_in_the_reminder_window(retro, contributors):
+    from retros.services import retro_generate_agenda
+
+    retro_generate_agenda(retro, now=START - timedelta(days=5))  # built on demand, long before
+    contributors(agenda=[lambda **kw: {"incidents": [{"number": "INC-9", "title": "late", "severity": "sev2",
+                                                        "status": "open", "mttr_minutes": None,
+                                                        "postmortem_state": None, "url": "/x"}]}])
+    assert retro_checks(now=START - timedelta(hours=20))["agendas"] == 1
+    assert retro_checks(now=START - timedelta(hours=10))["agendas"] == 0
+    assert "INC-9" in Retrospective.objects.get(pk=retro.pk).agenda_markdown
