@@ -4,6 +4,7 @@ the template `retros/templates/retros/agenda.md` (documented in the README)."""
 import logging
 from collections import Counter
 
+from django.db import transaction
 from django.template.loader import render_to_string
 
 from opsportal.registry import app_modules
@@ -27,7 +28,8 @@ def collect_agenda_data(*, project, since, until) -> dict:
     data["errors"] = []
     for module in app_modules("retro_agenda"):
         try:
-            part = module.agenda_data(project=project, since=since, until=until) or {}
+            with transaction.atomic():  # a savepoint: a database error in one contributor stays there
+                part = module.agenda_data(project=project, since=since, until=until) or {}
         except Exception:
             logger.exception("retro agenda data from %s failed for %s", module.__name__, project.slug)
             data["errors"].append(f"{module.__name__.split('.')[0]} data unavailable")

@@ -8,6 +8,8 @@ A finding is `{"item": KEY, "severity": "info"|"warning"|"critical", "text", "li
 import logging
 from collections import Counter, defaultdict
 
+from django.db import transaction
+
 from opsportal.registry import app_modules
 from retros.agenda import collect_agenda_data
 
@@ -30,9 +32,11 @@ def collect_findings(*, project, cadence, item_keys, period_start, period_end, n
     for module in app_modules("review_findings"):
         source = module.__name__.split(".")[0]
         try:
-            found = module.findings(
-                project=project, cadence=cadence, period_start=period_start, period_end=period_end, now=now
-            ) or []
+            # A savepoint per contributor: a database error in one leaves the review's transaction usable.
+            with transaction.atomic():
+                found = module.findings(
+                    project=project, cadence=cadence, period_start=period_start, period_end=period_end, now=now
+                ) or []
         except Exception:
             logger.exception("review findings from %s failed for %s (%s)", source, project.slug, cadence)
             by_item[item_keys[0]].append({

@@ -277,3 +277,16 @@ def test_admin_review_checklist_inline_and_complete_action(berlin, contributors,
     assert review.status == ReviewStatus.COMPLETED and review.decisions == "Nothing to change."
     overdue_page = client.get("/admin/retros/operationalreview/", {"overdue": "yes"})
     assert overdue_page.status_code == 200
+
+
+def test_a_contributor_database_error_leaves_the_review_intact(berlin, contributors):
+    from django.db import connection
+
+    def bad_sql(**kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM no_such_table_for_findings")
+
+    contributors(findings=[bad_sql])
+    review, created = review_create_for_period(project=berlin, cadence="weekly", period_start=date(2027, 3, 1))
+    assert created and review.items.count() == 4
+    assert "could not be collected" in review.items.get(key="slo_review").findings[0]["text"]
