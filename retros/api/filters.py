@@ -1,7 +1,16 @@
+from datetime import UTC
+
 import django_filters
 from django.utils import timezone
 
 from retros.models import OperationalReview, RetroSeries, Retrospective
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """ISO 8601 date-time compared in UTC: PostgreSQL refuses offsets beyond +-15:59 (a 500 otherwise)."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.astimezone(UTC) if value is not None else value)
 
 
 class RetroSeriesFilter(django_filters.FilterSet):
@@ -15,8 +24,8 @@ class RetroSeriesFilter(django_filters.FilterSet):
 class RetrospectiveFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(field_name="project__slug")
     cadence = django_filters.CharFilter(field_name="series__cadence")
-    scheduled_after = django_filters.IsoDateTimeFilter(field_name="scheduled_start", lookup_expr="gte")
-    scheduled_before = django_filters.IsoDateTimeFilter(field_name="scheduled_start", lookup_expr="lt")
+    scheduled_after = UTCDateTimeFilter(field_name="scheduled_start", lookup_expr="gte")
+    scheduled_before = UTCDateTimeFilter(field_name="scheduled_start", lookup_expr="lt")
 
     class Meta:
         model = Retrospective

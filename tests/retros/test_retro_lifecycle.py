@@ -162,3 +162,14 @@ def test_a_stale_agenda_is_rebuilt_once_in_the_reminder_window(retro, contributo
     assert retro_checks(now=START - timedelta(hours=20))["agendas"] == 1
     assert retro_checks(now=START - timedelta(hours=10))["agendas"] == 0
     assert "INC-9" in Retrospective.objects.get(pk=retro.pk).agenda_markdown
+
+
+def test_api_retro_time_filters_accept_any_offset(retro, viewer, api_as):
+    client = api_as(viewer)
+    response = client.get("/api/v1/retros/", {"scheduled_after": "2026-02-02T08:59:00-23:25"})  # 3 Feb 08:24 UTC
+    assert response.status_code == 200
+    assert sorted(row["sequence"] for row in response.json()["results"]) == [2, 3]
+    response = client.get("/api/v1/retros/", {"scheduled_after": "2026-02-02T10:00:00+01:00",
+                                               "scheduled_before": "2026-02-02T10:00:01+01:00"})
+    assert [row["sequence"] for row in response.json()["results"]] == [1]
+    assert client.get("/api/v1/retros/", {"scheduled_after": "yesterday"}).status_code == 400
