@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from knowledgebase.markdown import render_markdown
 from opsportal.admin.mixins import pretty_json
 from retros import services
-from retros.markdown import render_markdown
 from retros.models import ChecklistItem, OperationalReview, RetroSeries, Retrospective, RetroStatus
 
 

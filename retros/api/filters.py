@@ -1,16 +1,8 @@
-from datetime import UTC
-
 import django_filters
 from django.utils import timezone
 
+from opsportal.api.filters import UTCDateTimeFilter
 from retros.models import OperationalReview, RetroSeries, Retrospective
-
-
-class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """ISO 8601 date-time compared in UTC: PostgreSQL refuses offsets beyond +-15:59 (a 500 otherwise)."""
-
-    def filter(self, qs, value):
-        return super().filter(qs, value.astimezone(UTC) if value is not None else value)
 
 
 class RetroSeriesFilter(django_filters.FilterSet):

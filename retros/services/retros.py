@@ -9,10 +9,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from knowledgebase.markdown import render_markdown
 from opsportal.services import log_evidence
 from opsportal.services.notifications import notify_once
 from retros.agenda import build_agenda
-from retros.markdown import render_markdown
 from retros.models import Retrospective, RetroStatus
 from retros.models.retros import MISSED_AFTER
 

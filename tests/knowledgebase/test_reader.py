@@ -13,7 +13,7 @@ def test_login_required(client, article_factory):
     article_factory(None, slug="a", publish=True)
     for url in ("/kb/", "/kb/a/"):
         response = client.get(url)
-        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=/kb/")
 
 
 def test_list_by_kind_project_service_and_tag(client, viewer, operator, article_factory, project, service):
