@@ -1,0 +1,1 @@
+"""Admin of the incidents app (one module per area)."""
