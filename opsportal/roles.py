@@ -26,10 +26,12 @@ def _role_allows(role: str, action: str | None, model: str) -> bool:
         return True
     if role == VIEWERS:
         return False
+    if action is None:
+        # Custom permissions are decisions (incl. opsportal.decide_approval on the audit model Approval):
+        # Managers only. Checked before the audit rule, which would otherwise withhold decide_approval.
+        return role == MANAGERS
     if model in AUDIT_MODELS:
         return action == "add" and (role == MANAGERS or model in OPERATOR_ADDABLE_AUDIT)
-    if action is None:
-        return role == MANAGERS  # custom permissions are decisions: Managers only
     if action == "delete":
         return role == MANAGERS
     return True
