@@ -142,8 +142,8 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             OpenApiParameter("project", OpenApiTypes.STR, description="Project slug."),
             OpenApiParameter("service", OpenApiTypes.STR, description="Service slug."),
             OpenApiParameter("severity", OpenApiTypes.STR, enum=Severity.values),
-            OpenApiParameter("since", OpenApiTypes.DATETIME, description="Incidents declared at or after."),
-            OpenApiParameter("until", OpenApiTypes.DATETIME, description="Incidents declared before."),
+            OpenApiParameter("since", OpenApiTypes.DATETIME, description="Incidents detected at or after."),
+            OpenApiParameter("until", OpenApiTypes.DATETIME, description="Incidents detected before."),
         ],
     )
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
