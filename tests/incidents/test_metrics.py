@@ -1,7 +1,7 @@
 """Metrics on a hand-computed set (T = 2026-10-01 10:00 UTC, evaluated at T + 1 day).
 
     A SEV1: impact T, detected +10m, ack +12m, mitigated +40m, resolved +60m  (both targets met)
-    B SEV2: impact T, detected +20m, ack +50m, mitigated +2h, resolved +10h   (ack due +35m, resolve due +8h20m: breached)
+    B SEV2: impact T, detected +20m, ack +50m, mitigated +2h, resolved +10h (due +35m and +8h20m: both breached)
     C SEV3: impact unknown, detected T, ack +30m, still open                  (ack met, resolve running)
     D SEV2: cancelled                                                         (never counted)
 """
