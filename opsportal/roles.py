@@ -27,9 +27,7 @@ def _role_allows(role: str, action: str | None, model: str) -> bool:
     if role == VIEWERS:
         return False
     if action is None:
-        # Custom permissions are decisions (incl. opsportal.decide_approval on the audit model Approval):
-        # Managers only. Checked before the audit rule, which would otherwise withhold decide_approval.
-        return role == MANAGERS
+        return role == MANAGERS  # custom permissions are decisions: Managers only
     if model in AUDIT_MODELS:
         return action == "add" and (role == MANAGERS or model in OPERATOR_ADDABLE_AUDIT)
     if action == "delete":

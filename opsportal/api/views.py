@@ -4,11 +4,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from opsportal.api import serializers as s
 from opsportal.api.filters import ApprovalFilter, EvidenceRecordFilter, ServiceFilter, ValidationEntryFilter
+from opsportal.api.parsers import DEFAULT_PARSERS
 from opsportal.models import (
     Approval,
     EvidenceRecord,
@@ -19,6 +19,7 @@ from opsportal.models import (
     ValidationEntry,
 )
 from opsportal.models.evidence import phase_validator
+from opsportal.quality_gates import evaluate_gates, gate_report
 from opsportal.selectors import get_evidence
 from opsportal.services import escalate_phase, log_evidence
 
@@ -43,7 +44,10 @@ class ProjectViewSet(viewsets.ModelViewSet):
     action_permissions = {
         "manifest": ["opsportal.view_manifest"],
         "phase_evidence": ["opsportal.view_evidencerecord"],
-        "escalate": ["opsportal.add_evidencerecord", "opsportal.add_validationentry"],
+        # Escalating is the operator's documented response to a failed check.
+        "escalate": ["opsportal.add_evidencerecord"],
+        "gates": ["opsportal.view_validationentry"],
+        "gates_report": ["opsportal.add_evidencerecord"],
     }
 
     @extend_schema(responses=s.ManifestSerializer)
@@ -75,7 +79,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
     )
     @action(
         detail=True, methods=["post"], url_path=PHASE_PATH + "/escalate",
-        parser_classes=[JSONParser, MultiPartParser, FormParser],
+        parser_classes=DEFAULT_PARSERS,
     )
     def escalate(self, request, slug=None, phase=None):
         """Mark the phase `automation_enforced: false` with a reason and manual evidence."""
@@ -93,6 +97,20 @@ class ProjectViewSet(viewsets.ModelViewSet):
         return Response(s.ValidationEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
+    @extend_schema(responses=s.GateSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def gates(self, request, slug=None):
+        """The quality gates as they stand now (nothing is written)."""
+        return Response(evaluate_gates(self.get_object()))
+
+    @extend_schema(request=None, responses={201: s.GateReportSerializer})
+    @action(detail=True, methods=["post"], url_path="gates/report")
+    def gates_report(self, request, slug=None):
+        """Evaluate the gates and record them: a gate_report evidence record and validation entries."""
+        report = gate_report(project=self.get_object(), actor=request.user)
+        return Response(report, status=status.HTTP_201_CREATED)
+
+
 class ServiceViewSet(viewsets.ModelViewSet):
     queryset = Service.objects.select_related("project", "owner")
     serializer_class = s.ServiceSerializer
@@ -105,7 +123,7 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     queryset = EvidenceRecord.objects.select_related("project", "created_by")
     serializer_class = s.EvidenceRecordSerializer
     filterset_class = EvidenceRecordFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = DEFAULT_PARSERS
 
     def get_serializer_class(self):
         return s.ManualEvidenceInputSerializer if self.action == "create" else s.EvidenceRecordSerializer
