@@ -128,6 +128,10 @@ class IncidentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("project", "commander").prefetch_related("services")
 
+    def has_delete_permission(self, request, obj=None):
+        # Incidents are part of the audit trail (their timeline is append-only): cancel instead.
+        return False
+
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
             return [fs for fs in self.fieldsets if fs[0] != "Response"]  # viewers see, they don't act
