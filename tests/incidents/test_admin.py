@@ -196,7 +196,7 @@ def test_change_severity_action_asks_then_changes(client, operator, project):
     incident = declare(project, severity="SEV3")
     client.force_login(operator)
     response = client.post(CHANGELIST, {"action": "change_severity_action", "_selected_action": [incident.pk]})
-    assert b"New severity for" in response.content
+    assert b"Change severity for: SHOP-1" in response.content
     client.post(CHANGELIST, {"action": "change_severity_action", "_selected_action": [incident.pk],
                              "confirm": "1", "severity": "SEV1", "reason": "Wider impact"})
     incident.refresh_from_db()
@@ -211,11 +211,19 @@ def test_approve_action_four_eyes_and_managers_only(client, operator, manager, m
     page = client.get(CHANGELIST).content.decode()
     assert "approve_action" not in page
     client.force_login(manager)
-    response = client.post(CHANGELIST, {"action": "approve_action", "_selected_action": [incident.pk]}, follow=True)
+    form = client.post(CHANGELIST, {"action": "approve_action", "_selected_action": [incident.pk]})
+    assert b"Decide on the incident response" in form.content
+    response = client.post(CHANGELIST, {"action": "approve_action", "_selected_action": [incident.pk],
+                                        "confirm": "1", "decision": "approve"}, follow=True)
     assert "Four-eyes" in response.content.decode()
     assert not Approval.objects.exists()
     client.force_login(manager2)
-    client.post(CHANGELIST, {"action": "approve_action", "_selected_action": [incident.pk]})
+    response = client.post(CHANGELIST, {"action": "approve_action", "_selected_action": [incident.pk],
+                                        "confirm": "1", "decision": "request_changes"}, follow=True)
+    assert "comment" in response.content.decode()
+    assert not Approval.objects.exists()
+    client.post(CHANGELIST, {"action": "approve_action", "_selected_action": [incident.pk], "confirm": "1",
+                             "decision": "approve", "comment": "Calm, quick rollback"})
     approval = Approval.objects.get()
     assert (approval.kind, approval.approver, approval.subject_id) == ("incident_response", manager2, incident.pk)
-
+    assert approval.comment == "Calm, quick rollback"
