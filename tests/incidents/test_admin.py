@@ -127,6 +127,8 @@ def test_change_page_shows_timeline_and_adds_a_note(client, operator, project):
     assert response.status_code == 302, response.content.decode()[:3000]
     note = incident.events.get(kind=IncidentEventKind.NOTE)
     assert (note.text, note.author) == ("Rolled back deploy 1234", operator)
+    # Unchanged fields (timestamps shown without microseconds, severity) are not "corrected".
+    assert list(incident.events.values_list("kind", flat=True)) == ["declared", "note"]
 
 
 def test_change_page_moves_status_assigns_role_and_changes_severity(client, operator, manager, project):
