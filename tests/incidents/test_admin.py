@@ -60,6 +60,7 @@ def test_changelist_shows_badges_commander_and_target(client, operator, project,
     incident_assign_role(incident=incident, role="commander", user=operator)
     client.force_login(operator)
     content = client.get(CHANGELIST).content.decode()
+    assert "Declare incident" in content
     assert "SEV2" in content and "Triage" in content
     assert "checkout" in content
     assert "running" in content
