@@ -17,8 +17,8 @@ def people():
 
 class DeclareIncidentForm(forms.Form):
     project = forms.ModelChoiceField(queryset=Project.objects.active())
-    title = forms.CharField(max_length=300)
-    severity = forms.ChoiceField(choices=Severity.choices, help_text=SEVERITY_HELP)
+    title = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"class": "vTextField", "size": 80}))
+    severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.SEV3, help_text=SEVERITY_HELP)
     services = forms.ModelMultipleChoiceField(
         queryset=Service.objects.select_related("project"), required=False,
         help_text="Affected services (of the chosen project).",

@@ -140,7 +140,8 @@ class IncidentAdmin(admin.ModelAdmin):
 
     @admin.display(description="age", ordering="declared_at")
     def age(self, obj):
-        end = obj.resolved_at or (obj.closed_at if not obj.is_open else None) or timezone.now()
+        # Open: time since declared; otherwise how long it lasted (to resolution or to being called off).
+        end = obj.resolved_at or obj.closed_at or (timezone.now() if obj.is_open else obj.updated_at)
         return timesince(obj.declared_at, end).split(",")[0]
 
     @admin.display(description="targets")
