@@ -14,6 +14,7 @@ from django.utils.timesince import timesince
 from incidents.admin.forms import ApprovalDecisionForm, ChangeSeverityForm, DeclareIncidentForm, IncidentChangeForm
 from incidents.models import Alert, Incident, IncidentEvent, IncidentRoleAssignment, IncidentStatus
 from incidents.selectors.incidents import incident_runbooks, target_states, target_summary
+from incidents.selectors.metrics import incident_durations
 from incidents.services import (
     incident_acknowledge,
     incident_add_note,
@@ -89,6 +90,22 @@ class AlertInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class TargetStateFilter(admin.SimpleListFilter):
+    title = "response targets"
+    parameter_name = "targets"
+
+    def lookups(self, request, model_admin):
+        return [("breached", "Breached"), ("within", "Within targets")]
+
+    def queryset(self, request, queryset):
+        breached = Incident.objects.target_breached(timezone.now()).values("pk")
+        if self.value() == "breached":
+            return queryset.filter(pk__in=breached)
+        if self.value() == "within":
+            return queryset.counted().exclude(pk__in=breached)
+        return queryset
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     form = IncidentChangeForm
@@ -96,20 +113,22 @@ class IncidentAdmin(admin.ModelAdmin):
     list_display = ["reference", "title", "severity_badge", "status_badge", "project", "service_list",
                     "commander", "age", "target_badge"]
     list_display_links = ["reference", "title"]
-    list_filter = ["project", "services", "severity", "status", "source", "declared_at"]
+    list_filter = ["project", "services", "severity", "status", "source", TargetStateFilter, "declared_at"]
     search_fields = ["reference", "title", "alerts__labels_text"]
     date_hierarchy = "declared_at"
     inlines = [RoleInline, AlertInline, TimelineInline]
     actions = ["acknowledge_action", "change_severity_action", "resolve_action", "close_action", "approve_action"]
     readonly_fields = ["reference", "project", "severity_badge", "status_badge", "source", "group_key",
-                       "commander", "declared_at", "targets_display", "runbooks_display", "severity_description"]
+                       "commander", "declared_at", "targets_display", "runbooks_display", "severity_description",
+                       "durations_display"]
     fieldsets = [
         (None, {"fields": ["reference", "project", "status_badge", "severity_badge", "severity_description",
                            "source", "group_key", "commander", "title", "summary", "customer_impact",
                            "services"]}),
         ("Response", {"fields": ["move_to", "duplicate_of", "new_severity", "change_reason", "add_note",
                                  ("assign_role", "assign_to")]}),
-        ("Response targets and runbooks", {"fields": ["targets_display", "runbooks_display", "runbook_url"]}),
+        ("Response targets and runbooks", {"fields": ["targets_display", "durations_display", "runbooks_display",
+                                                      "runbook_url"]}),
         ("Timestamps (corrections are kept on the timeline)", {"fields": ["declared_at", *TIMESTAMP_FIELDS]}),
     ]
 
@@ -161,6 +180,19 @@ class IncidentAdmin(admin.ModelAdmin):
                 detail += f", {minutes // 60}h {minutes % 60}m left"
             rows.append((measure, state["state"], detail))
         return format_html_join(mark_safe("<br>"), "{}: <b>{}</b> {}", rows)
+
+    @admin.display(description="durations")
+    def durations_display(self, obj):
+        def show(seconds):
+            if seconds is None:
+                return "n/a (timestamp missing)"
+            minutes = seconds // 60
+            return f"{minutes // 60}h {minutes % 60}m" if minutes >= 60 else f"{minutes}m"
+
+        labels = {"ttd": "time to detect", "tta": "time to acknowledge", "ttm": "time to mitigate",
+                  "ttr": "time to resolve"}
+        rows = [(labels[name], show(seconds)) for name, seconds in incident_durations(obj).items()]
+        return format_html_join(mark_safe("<br>"), "{}: {}", rows)
 
     @admin.display(description="runbooks")
     def runbooks_display(self, obj):

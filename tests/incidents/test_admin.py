@@ -230,3 +230,20 @@ def test_approve_action_four_eyes_and_managers_only(client, operator, manager, m
     approval = Approval.objects.get()
     assert (approval.kind, approval.approver, approval.subject_id) == ("incident_response", manager2, incident.pk)
     assert approval.comment == "Calm, quick rollback"
+
+
+def test_target_state_filter_and_durations(client, operator, project):
+    from django.utils import timezone
+
+    now = timezone.now()
+    overdue = declare(project, title="Overdue", severity="SEV1", detected_at=now - timedelta(hours=1),
+                      impact_started_at=now - timedelta(hours=1, minutes=12))
+    declare(project, title="Fresh", severity="SEV3")
+    client.force_login(operator)
+    breached = client.get(CHANGELIST + "?targets=breached").content.decode()
+    assert "Overdue" in breached and "Fresh" not in breached
+    within = client.get(CHANGELIST + "?targets=within").content.decode()
+    assert "Fresh" in within and "Overdue" not in within
+    page = client.get(change_url(overdue)).content.decode()
+    assert "time to detect: 12m" in page
+    assert "time to resolve: n/a (timestamp missing)" in page
