@@ -162,6 +162,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # issue 4 (incidents): several models have a `status`/`severity`/`source`; name their enums.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.incidents.IncidentStatus",
+        "IncidentSeverityEnum": "incidents.models.incidents.Severity",
+        "IncidentSourceEnum": "incidents.models.incidents.IncidentSource",
+        "AlertStatusEnum": "incidents.models.alerts.AlertStatus",
+    },
 }
 
 # --- Email -----------------------------------------------------------------
