@@ -4,12 +4,18 @@ Exit status: 0 every SLO passed, 1 at least one failed (or had no data), 2 bad i
 """
 
 import sys
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from opsportal.models import Project
 from slos.services import monitor_slo
+
+
+def _number(value) -> str:
+    """99.9000 -> 99.9, 300 -> 300 (never 3E+2)."""
+    return f"{Decimal(value).normalize():f}"
 
 
 class Command(BaseCommand):
@@ -49,8 +55,8 @@ class Command(BaseCommand):
         rows = [
             (
                 c.slo.slug, c.slo.sli_kind,
-                f"{'<= ' if c.unit == 'ms' or c.slo.sli_kind == 'error_rate' else '>= '}{c.target}{c.unit}",
-                "NO_DATA" if c.observed is None else f"{c.observed}{c.unit}", c.source, c.result,
+                f"{'<= ' if c.unit == 'ms' or c.slo.sli_kind == 'error_rate' else '>= '}{_number(c.target)}{c.unit}",
+                "NO_DATA" if c.observed is None else f"{_number(c.observed)}{c.unit}", c.source, c.result,
             )
             for c in result.checks
         ]
