@@ -119,3 +119,18 @@ def test_scheduled_tasks_run_their_services(healthy_and_failing):
     outcome = tasks.monitor_slo_all_projects()
     assert outcome["checked"] == 1 and outcome["failed_projects"] == ["shop"]
     assert tasks.evaluate_slo(999_999) == "SLO 999999 no longer exists"
+
+
+def test_retros_collect_the_slo_findings_and_agenda(healthy_and_failing, project):
+    findings_module = pytest.importorskip("retros.findings", reason="retros app not merged")
+    from retros.agenda import collect_agenda_data
+
+    now = timezone.now()
+    found = findings_module.collect_findings(
+        project=project, cadence="weekly", item_keys=["slo_review", "incident_review"],
+        period_start=now - timedelta(days=7), period_end=now, now=now,
+    )
+    assert any(f["source"] == "slos" and "Failing: FAIL" in f["text"] for f in found["slo_review"])
+    agenda = collect_agenda_data(project=project, since=now - timedelta(days=7), until=now + timedelta(minutes=1))
+    assert {item["slo"] for item in agenda["slo_compliance"]} == {"Healthy", "Low budget", "Failing"}
+    assert agenda["errors"] == []

@@ -125,3 +125,17 @@ def test_ingestion_refreshes_the_snapshot_after_commit(api_as, operator, make_sl
     slo.refresh_from_db()
     assert slo.status == "PASS"
     assert slo.last_sli == 100
+
+
+@pytest.mark.parametrize(("row", "field"), [
+    ({"start": "2026-11-26T10:00:00Z", "end": "2026-11-26T10:01:00Z", "good": 1, "total": 10**13}, "total"),
+    ({"start": "0001-01-01T00:00:00+14:00", "end": "2026-11-26T10:01:00Z", "good": 1, "total": 1}, "start"),
+    ({"start": "2026-11-26T10:00:00Z", "end": "9999-12-31T23:59:59-12:00", "good": 1, "total": 1}, "end"),
+    ({"start": "2026-11-26T10:00:00Z", "end": "2026-11-26T10:01:00Z", "good": 1.5, "total": 2}, "good"),
+    ({"start": "2026-11-26T10:00:00Z", "end": "2026-11-26T10:01:00Z", "good": True, "total": 2}, "good"),
+    ({"start": "2026-11-26T10:00:00Z", "end": "2026-11-26T10:01:00Z", "good": 1, "total": 2, "p99": 3}, "p99"),
+])
+def test_out_of_range_and_odd_values_are_named(api_as, operator, make_slo, row, field):
+    response = api_as(operator).post(url(make_slo()), [row], format="json")
+    assert response.status_code == 400
+    assert [(e["index"], e["field"]) for e in response.json()["errors"]] == [(0, field)]
