@@ -5,8 +5,6 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from django.apps import apps
-from django.core.exceptions import FieldError
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.urls import NoReverseMatch, reverse
 
@@ -43,34 +41,23 @@ def runbooks_for_alert(alert_name: str, project=None):
 
 def related_incidents(article: Article, limit: int = 10) -> list[dict]:
     """Incidents linked to the article, as `{"label", "url"}`: for a lesson learned, the incidents it
-    came from; for a runbook, the project's incidents with an alert of one of its alert names.
-    Empty while the incidents app has no Incident model."""
-    try:
-        Incident = apps.get_model("incidents", "Incident")
-    except LookupError:
-        return []
-    try:
-        if article.related_incident_ids:
-            incidents = Incident.objects.filter(pk__in=article.related_incident_ids)
-        elif article.kind == ArticleKind.RUNBOOK:
-            names = [alert.alert_name for alert in article.alerts.all()]
-            if not names:
-                return []
-            incidents = Incident.objects.filter(pk__in=_incident_ids_for_alerts(names))
-            if article.project_id:
-                incidents = incidents.filter(project_id=article.project_id)
-        else:
+    came from; for a runbook, the incidents (of its project, if it has one) with an alert it answers."""
+    from incidents.models import Alert, Incident  # lazy: incidents also looks runbooks up here
+
+    if article.related_incident_ids:
+        incidents = Incident.objects.filter(pk__in=article.related_incident_ids)
+    elif article.kind == ArticleKind.RUNBOOK:
+        names = [alert.alert_name for alert in article.alerts.all()]
+        if not names:
             return []
-        rows = list(incidents.order_by("-pk")[:limit])
-    except FieldError:
+        alerts = Alert.objects.filter(alert_name__in=names, incident__isnull=False)
+        incidents = Incident.objects.filter(pk__in=alerts.values("incident_id"))
+        if article.project_id:
+            incidents = incidents.filter(project_id=article.project_id)
+    else:
         return []
+    rows = list(incidents.select_related("project").order_by("-pk")[:limit])
     return [{"label": str(incident), "url": _admin_url(incident)} for incident in rows]
-
-
-def _incident_ids_for_alerts(names):
-    Alert = apps.get_model("incidents", "Alert")
-    field = "alert_name" if any(f.name == "alert_name" for f in Alert._meta.get_fields()) else "alertname"
-    return Alert.objects.filter(**{f"{field}__in": names}, incident__isnull=False).values("incident_id")
 
 
 def _admin_url(obj) -> str:
