@@ -16,6 +16,7 @@ from django.utils import timezone
 from slos import budget
 from slos.budget import WindowTotals
 from slos.models import SLO, BudgetingMethod, SLIMeasurement, SLOAlert
+from slos.sources import shown_status
 from slos.windows import ALERT_WINDOWS, SLOWindow, duration_label, slo_window
 
 
@@ -201,7 +202,7 @@ def slo_status_payload(slo: SLO, now: datetime | None = None) -> dict:
         "error_budget_remaining": budget.to_percent(report.budget_remaining),
         "error_budget_consumed": budget.to_percent(report.budget_consumed),
         "burn_rates": {label: budget.to_decimal(rate) for label, rate in report.burn_rates().items()},
-        "status": report.status,
+        "status": shown_status(slo, report.status),
         "compliance": report.compliance,
         "budget_exhausted_at": slo.exhausted_at.isoformat() if slo.exhausted_at else None,
         "open_alerts": open_alerts,
