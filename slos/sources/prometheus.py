@@ -20,7 +20,6 @@ records NO_DATA with the reason, and the next run retries from the same interval
 
 import json
 import logging
-import math
 import socket
 import urllib.error
 import urllib.parse
@@ -31,9 +30,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db.models import Max
-from django.utils import timezone
 
-from slos.models import SLO, DataSource, PullStatus, SLIMeasurement
+from slos.models import SLO, SLIMeasurement
 from slos.windows import duration_label
 
 logger = logging.getLogger(__name__)
@@ -97,7 +95,7 @@ def query_instant(base_url: str, promql: str, at: datetime, *, timeout: float | 
         # Prometheus answers bad queries with 400/422 and an error JSON body: show its message.
         detail = _error_detail(exc.read())
         raise PullError(f"HTTP {exc.code} from {base_url}" + (f": {detail}" if detail else "")) from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise PullError(f"timed out after {timeout or timeout_seconds()}s asking {base_url}") from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
