@@ -265,7 +265,7 @@ class SLOAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request), "title": f"Failed SLO checks of {project}",
             "project": project, "opts": self.model._meta,
             "failed": ValidationEntry.objects.filter(pk__in=failed_ids).order_by("check_name"),
-            "can_escalate": request.user.has_perms(["opsportal.add_evidencerecord", "opsportal.add_validationentry"]),
+            "can_escalate": request.user.has_perm("opsportal.add_evidencerecord"),
         }
         return TemplateResponse(request, "admin/slos/escalate.html", context)
 

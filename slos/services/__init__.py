@@ -1,6 +1,13 @@
 """Write side of the slos app (the only place that changes SLO data)."""
 
-from slos.services.definitions import DEFAULT_TIERS, slo_create, slo_save, slo_update, tier_set_defaults
+from slos.services.definitions import (
+    DEFAULT_TIERS,
+    slo_create,
+    slo_delete,
+    slo_save,
+    slo_update,
+    tier_set_defaults,
+)
 from slos.services.evaluation import evaluate_all, slo_evaluate
 from slos.services.ingestion import MAX_ROWS, IngestResult, MeasurementsRejected, measurements_ingest
 from slos.services.monitor import MonitorResult, SLOCheck, monitor_all_projects, monitor_slo
@@ -18,6 +25,7 @@ __all__ = [
     "monitor_all_projects",
     "monitor_slo",
     "slo_create",
+    "slo_delete",
     "slo_evaluate",
     "slo_review_record",
     "slo_save",

@@ -78,3 +78,9 @@ def tier_set_defaults(*, slo: SLO, tiers=None) -> list[BurnRateTier]:
         created.append(tier)
     BurnRateTier.objects.bulk_create(created)
     return created
+
+
+def slo_delete(*, slo: SLO, actor=None) -> None:
+    """Delete an SLO with its measurements, tiers and alerts (Managers only, by role)."""
+    with transaction.atomic():
+        SLO.objects.filter(pk=slo.pk).delete()
