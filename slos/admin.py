@@ -1,8 +1,11 @@
 """SLO admin: compliance at a glance, each window's numbers, tiers, alerts and the review action."""
 
+import zoneinfo
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -67,11 +70,12 @@ class SLOAdmin(admin.ModelAdmin):
         "open_alerts", "status_display",
     ]
     list_filter = ["project", "service", "status", "sli_kind", "data_source", "alerting_enabled"]
-    list_select_related = ["project", "service"]
+    list_select_related = ["project", "service", "service__project"]
     search_fields = ["name", "slug", "service__name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["owner"]
     inlines = [BurnRateTierInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["record_compliance_review", "run_monitor_slo", "evaluate_now"]
     readonly_fields = [
         "status_display", "evaluated_at", "exhausted_at", "next_step", "window_numbers", "recent_alerts",
@@ -161,8 +165,9 @@ class SLOAdmin(admin.ModelAdmin):
         )
         return format_html(
             "<table><tr><th>window</th><th>good</th><th>total</th><th>SLI</th><th>budget remaining</th>"
-            "<th>burn rate</th></tr>{}</table><p>Status now: {} (window since {:%Y-%m-%d %H:%M} {})</p>",
-            body, status_badge(report.status), report.window.start, obj.zone_name,
+            "<th>burn rate</th></tr>{}</table><p>Status now: {} (window since {} {})</p>",
+            body, status_badge(report.status),
+            report.window.start.astimezone(zoneinfo.ZoneInfo(obj.zone_name)).strftime("%Y-%m-%d %H:%M"), obj.zone_name,
         )
 
     @admin.display(description="recent alerts")
@@ -176,11 +181,12 @@ class SLOAdmin(admin.ModelAdmin):
             "<table><tr><th>tier</th><th>severity</th><th>fired</th><th>resolved</th><th>burn long/short</th>"
             "<th>incident</th></tr>{}</table>",
             format_html_join(
-                "", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{:%Y-%m-%d %H:%M}</td><td>{}</td>'
+                "", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td>'
                 "<td>{}x / {}x (&gt; {}x)</td><td>{}</td></tr>",
                 (
                     (
-                        reverse("admin:slos_sloalert_change", args=[a.pk]), a.tier_name, a.severity, a.fired_at,
+                        reverse("admin:slos_sloalert_change", args=[a.pk]), a.tier_name, a.severity,
+                        f"{a.fired_at:%Y-%m-%d %H:%M}",
                         "open" if a.resolved_at is None else f"{a.resolved_at:%Y-%m-%d %H:%M}",
                         a.long_burn_rate, a.short_burn_rate, a.factor, a.incident_id or "-",
                     )
@@ -233,11 +239,11 @@ class SLOAdmin(admin.ModelAdmin):
             if result.failed:
                 names = ", ".join(check.slo.slug for check in result.failed)
                 self.message_user(request, format_html(
-                    'monitor_slo {}: FAIL ({}). <a href="{}">Next step: escalate phase</a>',
+                    'SLO check (monitor_slo) of {}: FAIL ({}). <a href="{}">Next step: escalate phase</a>',
                     project.slug, names, escalate_url(project.pk)), messages.ERROR)
             else:
-                self.message_user(request, f"monitor_slo {project.slug}: PASS ({len(result.checks)} SLOs)",
-                                  messages.SUCCESS)
+                summary = f"SLO check (monitor_slo) of {project.slug}: PASS ({len(result.checks)} SLOs)"
+                self.message_user(request, summary, messages.SUCCESS)
 
     @admin.action(description="Evaluate now (status, budget policy, burn-rate alerts)", permissions=["change"])
     def evaluate_now(self, request, queryset):

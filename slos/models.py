@@ -175,11 +175,13 @@ class SLO(models.Model):
                 condition=Q(window_days__gte=1, window_days__lte=400), name="slo_window_days_1_to_400"
             ),
             models.CheckConstraint(
-                condition=~Q(sli_kind=SLIKind.LATENCY) | Q(threshold_ms__gte=1), name="slo_latency_has_threshold"
+                condition=~Q(sli_kind=SLIKind.LATENCY) | Q(threshold_ms__isnull=False, threshold_ms__gte=1),
+                name="slo_latency_has_threshold",
             ),
             models.CheckConstraint(
                 condition=~Q(budgeting_method=BudgetingMethod.TIMESLICES)
-                | Q(slice_length__gt=timedelta(0), slice_target__gt=0, slice_target__lte=100),
+                | Q(slice_length__isnull=False, slice_target__isnull=False, slice_length__gt=timedelta(0),
+                    slice_target__gt=0, slice_target__lte=100),
                 name="slo_timeslices_have_slice",
             ),
             models.CheckConstraint(

@@ -210,17 +210,22 @@ def slo_status_payload(slo: SLO, now: datetime | None = None) -> dict:
 
 
 def alert_as_dict(alert: SLOAlert) -> dict:
+    """JSON-ready (decimals as strings, like the rest of the API)."""
+
+    def text(value):
+        return None if value is None else str(value)
+
     return {
         "id": alert.pk,
         "tier": alert.tier_name,
         "severity": alert.severity,
-        "factor": alert.factor,
+        "factor": text(alert.factor),
         "long_window": duration_label(alert.long_window),
         "short_window": duration_label(alert.short_window),
-        "long_burn_rate": alert.long_burn_rate,
-        "short_burn_rate": alert.short_burn_rate,
-        "last_long_burn_rate": alert.last_long_burn_rate,
-        "last_short_burn_rate": alert.last_short_burn_rate,
+        "long_burn_rate": text(alert.long_burn_rate),
+        "short_burn_rate": text(alert.short_burn_rate),
+        "last_long_burn_rate": text(alert.last_long_burn_rate),
+        "last_short_burn_rate": text(alert.last_short_burn_rate),
         "fired_at": alert.fired_at.isoformat(),
         "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
         "incident_id": alert.incident_id,
@@ -241,3 +246,63 @@ def period_event_totals(slos, start: datetime, end: datetime) -> dict[int, Windo
             result[slo.pk] = window_totals(slo, start, end)
         result.setdefault(slo.pk, WindowTotals(0, 0))
     return result
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def slo_admin_url(slo_id: int) -> str:
+    from django.urls import reverse
+
+    return reverse("admin:slos_slo_change", args=[slo_id])
+
+
+def project_slo_summary(project) -> dict:
+    """The project's SLOs as of their latest evaluation plus the latest monitor_slo run (JSON-ready).
+
+    `overall` is PASS only when there are SLOs and every one passes; NO_DATA without SLOs.
+    """
+    from opsportal.models import EvidenceKind, EvidenceRecord
+
+    slos = list(
+        SLO.objects.filter(project=project).select_related("service").with_open_alert_count()
+        .order_by("service__name", "name")
+    )
+    last_run = (
+        EvidenceRecord.objects.filter(project=project, kind=EvidenceKind.SLO_STATUS).order_by("-created_at", "-id")
+        .values("pk", "created_at", "payload__result").first()
+    )
+    if not slos:
+        overall = "NO_DATA"
+    elif all(slo.status == "PASS" for slo in slos):
+        overall = "PASS"
+    else:
+        overall = "FAIL"
+    return {
+        "overall": overall,
+        "slos": [
+            {
+                "id": slo.pk,
+                "slug": slo.slug,
+                "name": slo.name,
+                "service": slo.service.slug,
+                "sli_kind": slo.sli_kind,
+                "objective": _text(slo.objective),
+                "window": slo.window_label,
+                "status": slo.status,
+                "sli": _text(slo.last_sli),
+                "error_budget_remaining": _text(slo.last_budget_remaining),
+                "burn_rate_1h": _text(slo.last_burn_rate_1h),
+                "budget_exhausted_at": slo.exhausted_at.isoformat() if slo.exhausted_at else None,
+                "evaluated_at": slo.evaluated_at.isoformat() if slo.evaluated_at else None,
+                "open_alerts": slo.open_alert_count,
+            }
+            for slo in slos
+        ],
+        "last_check": None if last_run is None else {
+            "evidence_id": last_run["pk"],
+            "at": last_run["created_at"].isoformat(),
+            "result": last_run["payload__result"],
+        },
+    }

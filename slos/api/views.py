@@ -42,7 +42,7 @@ class SLOViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def status(self, request, pk=None):
         """SLI, remaining error budget, burn rates per window, status and open alerts, computed now."""
-        return Response(slo_status_payload(self.get_object()))
+        return Response(s.SLOStatusSerializer(slo_status_payload(self.get_object())).data)
 
     @extend_schema(
         request=s.MeasurementRowSerializer(many=True),
