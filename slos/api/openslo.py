@@ -45,8 +45,9 @@ class OpenSLOExportSerializer(serializers.Serializer):
 
 
 class OpenSLOProblemSerializer(serializers.Serializer):
-    document = serializers.IntegerField(help_text="0-based index of the document in the file")
-    name = serializers.CharField(help_text="its metadata.name")
+    document = serializers.IntegerField(allow_null=True,
+                                        help_text="0-based index of the document in the file (null: the body)")
+    name = serializers.CharField(allow_blank=True, help_text="its metadata.name")
     field = serializers.CharField(help_text="path of the field, e.g. spec.timeWindow[0].duration")
     message = serializers.CharField()
 
@@ -92,15 +93,26 @@ class OpenSLOView(APIView):
     )
     def post(self, request, slug):
         project = get_object_or_404(Project, slug=slug)
-        data = OpenSLOImportSerializer(data=request.data if isinstance(request.data, dict) else {})
-        data.is_valid(raise_exception=True)
+        try:
+            body = request.data
+        except ParseError as exc:
+            return self._rejected([{"document": None, "name": "", "field": "body", "message": str(exc.detail)}])
+        data = OpenSLOImportSerializer(data=body if isinstance(body, dict) else {})
+        if not data.is_valid():
+            return self._rejected([
+                {"document": None, "name": "", "field": name, "message": str(message)}
+                for name, messages in data.errors.items() for message in messages
+            ])
         try:
             result = import_documents(data.validated_data["documents"], project=project, actor=request.user,
                                       default_url=data.validated_data.get("prometheus_url") or None)
         except OpenSLOError as exc:
-            errors = [{"document": p.index, "name": p.name, "field": p.path, "message": p.reason}
-                      for p in exc.problems]
-            return Response({"detail": f"Nothing was imported: {len(errors)} problem(s).", "errors": errors},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return self._rejected([{"document": p.index, "name": p.name, "field": p.path, "message": p.reason}
+                                   for p in exc.problems])
         return Response({"services_created": result.services_created, "slos_created": result.slos_created,
                          "slos_updated": result.slos_updated})
+
+    @staticmethod
+    def _rejected(errors: list[dict]) -> Response:
+        return Response({"detail": f"Nothing was imported: {len(errors)} problem(s).", "errors": errors},
+                        status=status.HTTP_400_BAD_REQUEST)

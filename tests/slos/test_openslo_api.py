@@ -36,7 +36,12 @@ def test_bad_bodies_are_400(api_as, operator, project):
     client = api_as(operator)
     url = f"/api/v1/projects/{project.slug}/openslo/"
     assert client.post(url, b"\xff\xfe", content_type="application/yaml").status_code == 400
-    assert client.post(url, {"documents": 5}, format="json").status_code == 400
+    response = client.post(url, b"\x00", content_type="application/json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "body"
+    response = client.post(url, {}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"document": None, "name": "", "field": "documents", "message": "This field is required."}]
     assert client.post(url, [1, 2], format="json").status_code == 400
     assert client.post(url, {"documents": "- just\n- a list"}, format="json").status_code == 400
     assert client.post("/api/v1/projects/nope/openslo/", {"documents": VALID}, format="json").status_code == 404
