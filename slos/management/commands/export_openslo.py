@@ -1,8 +1,8 @@
 """`python manage.py export_openslo PROJECT [--output FILE]`: the project's services and SLOs as openslo/v1."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from opsportal.models import Project
+from slos.management.cli import project_or_exit, write_text
 from slos.openslo import export_yaml
 
 
@@ -14,13 +14,4 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="file to write (default: standard output)")
 
     def handle(self, *args, project, output=None, **options):
-        found = Project.objects.filter(slug=project).first()
-        if found is None:
-            raise CommandError(f"No project with slug {project!r}.", returncode=2)
-        text = export_yaml(found)
-        if output:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            self.stderr.write(f"Wrote {output}")
-        else:
-            self.stdout.write(text, ending="")
+        write_text(self, export_yaml(project_or_exit(project)), output)

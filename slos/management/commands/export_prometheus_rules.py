@@ -1,8 +1,8 @@
 """`python manage.py export_prometheus_rules PROJECT [--output FILE]`: rules for Prometheus-sourced SLOs."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from opsportal.models import Project
+from slos.management.cli import project_or_exit, write_text
 from slos.rules_export import rules_yaml
 
 
@@ -15,15 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="file to write (default: standard output)")
 
     def handle(self, *args, project, output=None, **options):
-        found = Project.objects.filter(slug=project).first()
-        if found is None:
-            raise CommandError(f"No project with slug {project!r}.")
-        text = rules_yaml(found)
+        text = rules_yaml(project_or_exit(project))
         if text.strip() == "groups: []":
             self.stderr.write(f"Project {project} has no Prometheus-sourced SLOs; the rule file is empty.")
-        if output:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            self.stderr.write(f"Wrote {output}")
-        else:
-            self.stdout.write(text, ending="")
+        write_text(self, text, output)

@@ -5,7 +5,7 @@ Exit status: 0 imported, 2 invalid input (nothing written; each problem names th
 
 from django.core.management.base import BaseCommand, CommandError
 
-from opsportal.models import Project
+from slos.management.cli import project_or_exit
 from slos.openslo import OpenSLOError, import_documents
 
 
@@ -20,9 +20,7 @@ class Command(BaseCommand):
                             help="Prometheus base URL for metric sources that do not name one (spec.url)")
 
     def handle(self, *args, file, project, prometheus_url=None, **options):
-        found = Project.objects.filter(slug=project).first()
-        if found is None:
-            raise CommandError(f"No project with slug {project!r}.", returncode=2)
+        found = project_or_exit(project)
         try:
             if file == "-":
                 import sys
