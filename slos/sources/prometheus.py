@@ -163,14 +163,18 @@ def _aligned_floor(moment: datetime, interval: timedelta) -> datetime:
 
 def pending_intervals(slo: SLO, now: datetime) -> list[tuple[datetime, datetime]]:
     """Completed intervals not pulled yet, oldest first: from the end of the last stored measurement
-    (or the initial lookback, aligned to the interval) to `now - settle delay`, at most the run's cap."""
+    (or the initial lookback, aligned to the interval; never before the SLO's window) to
+    `now - settle delay`, at most the run's cap."""
     interval = slo.evaluation_interval
     last_start = SLIMeasurement.objects.filter(slo=slo).aggregate(last=Max("start"))["last"]
     horizon = now - settle_delay()
+    # Nothing older than the SLO's window is worth pulling (an SLO switched from push to Prometheus
+    # long after its last pushed row starts at the window's edge).
+    oldest = _aligned_floor(now - timedelta(days=slo.window_days), interval)
     if last_start is not None:
-        start = last_start + interval
+        start = max(last_start + interval, oldest)
     else:
-        start = _aligned_floor(max(now - initial_lookback(), now - timedelta(days=slo.window_days)), interval)
+        start = max(_aligned_floor(now - initial_lookback(), interval), oldest)
     intervals = []
     while start + interval <= horizon and len(intervals) < max_intervals_per_run():
         intervals.append((start, start + interval))

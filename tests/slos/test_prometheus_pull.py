@@ -223,3 +223,12 @@ def test_pull_is_scheduled_every_minute():
 
     entry = next(s for s in SCHEDULES if s["name"] == "slos.pull_prometheus")
     assert (entry["func"], entry["schedule_type"], entry["minutes"]) == ("slos.tasks.pull_prometheus", "I", 1)
+
+
+def test_catch_up_never_starts_before_the_slo_window(prom_slo, settings):
+    settings.SLO_PROMETHEUS_MAX_INTERVALS = 2
+    with FakePrometheus(healthy) as fake:
+        slo = prom_slo(fake.url, window_days=1)
+        put(slo, NOW - timedelta(days=20), MINUTE, 10, 10)  # pushed long ago, before switching to Prometheus
+        slo_pull_prometheus(slo=slo, now=NOW)
+    assert [row[0] for row in stored(slo)][1:] == [NOW - timedelta(days=1), NOW - timedelta(days=1) + MINUTE]
