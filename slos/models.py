@@ -59,6 +59,10 @@ class Severity(models.TextChoices):
     TICKET = "ticket", "Ticket"
 
 
+# Longest slice or evaluation interval (longer ones make no sense and overflow the database's interval types).
+MAX_INTERVAL = timedelta(days=1)
+MAX_THRESHOLD_MS = 3_600_000
+
 objective_validators = [MinValueValidator(Decimal("0.0001")), MaxValueValidator(Decimal("99.9999"))]
 
 
@@ -196,15 +200,20 @@ class SLO(models.Model):
         errors = {}
         if self.service_id and self.project_id and self.service.project_id != self.project_id:
             errors["service"] = "The service must belong to the SLO's project."
-        if self.sli_kind == SLIKind.LATENCY and not self.threshold_ms:
+        if self.threshold_ms is not None and self.threshold_ms > MAX_THRESHOLD_MS:
+            errors["threshold_ms"] = f"A latency threshold is at most {MAX_THRESHOLD_MS} ms (one hour)."
+        elif self.sli_kind == SLIKind.LATENCY and not self.threshold_ms:
             errors["threshold_ms"] = "Latency SLOs need a threshold in milliseconds."
-        if self.budgeting_method == BudgetingMethod.TIMESLICES:
-            if not self.slice_length or self.slice_length <= timedelta(0):
+        if self.slice_length is not None and not timedelta(seconds=1) <= self.slice_length <= MAX_INTERVAL:
+            errors["slice_length"] = f"A slice is between 1 second and {MAX_INTERVAL.days} day long."
+        elif self.budgeting_method == BudgetingMethod.TIMESLICES:
+            if not self.slice_length:
                 errors["slice_length"] = "Timeslices budgeting needs a positive slice length."
             if self.slice_target is None:
                 errors["slice_target"] = "Timeslices budgeting needs a per-slice target percent."
-        if self.evaluation_interval is not None and self.evaluation_interval <= timedelta(0):
-            errors["evaluation_interval"] = "The evaluation interval must be positive."
+        interval = self.evaluation_interval
+        if interval is not None and not timedelta(seconds=1) <= interval <= MAX_INTERVAL:
+            errors["evaluation_interval"] = f"The evaluation interval is between 1 second and {MAX_INTERVAL.days} day."
         if self.data_source == DataSource.PROMETHEUS:
             if not self.prometheus_url:
                 errors["prometheus_url"] = "Prometheus-sourced SLOs need the server's base URL."

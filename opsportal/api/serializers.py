@@ -43,7 +43,8 @@ class ServiceSerializer(serializers.ModelSerializer):
 
 class EvidenceRecordSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    # None for automation (scheduled checks, burn-rate evaluation).
+    created_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
 
     class Meta:
         model = EvidenceRecord
@@ -73,7 +74,8 @@ class ManualEvidenceInputSerializer(serializers.Serializer):
 class ValidationEntrySerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     check = serializers.CharField(source="check_name", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    # None for automation (scheduled checks, burn-rate evaluation).
+    created_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
 
     class Meta:
         model = ValidationEntry

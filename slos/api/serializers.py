@@ -34,7 +34,7 @@ class SLOSerializer(serializers.ModelSerializer):
                                            help_text="Slug of a service of the same project.")
     owner = UsernameField(queryset=User.objects.all(), required=False, allow_null=True)
     window = serializers.CharField(source="window_label", read_only=True)
-    open_alerts = serializers.IntegerField(source="open_alert_count", read_only=True, default=0)
+    open_alerts = serializers.SerializerMethodField()
     tiers = BurnRateTierSerializer(many=True, read_only=True)
 
     class Meta:
@@ -54,6 +54,10 @@ class SLOSerializer(serializers.ModelSerializer):
         ]
         # Uniqueness and constraints are checked by the service (full_clean), keyed by field.
         validators = []
+
+    def get_open_alerts(self, obj) -> int:
+        count = getattr(obj, "open_alert_count", None)  # annotated on lists: no query per row
+        return obj.alerts.open().count() if count is None else count
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,7 +131,7 @@ class MeasurementResultSerializer(serializers.Serializer):
 
 
 class MeasurementRowErrorSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
+    index = serializers.IntegerField(allow_null=True, help_text="Row number (0-based); null for the whole body.")
     field = serializers.CharField()
     message = serializers.CharField()
 

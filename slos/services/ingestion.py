@@ -14,8 +14,8 @@ from slos.models import SLO, SLIKind, SLIMeasurement
 logger = logging.getLogger(__name__)
 
 MAX_ROWS = 10_000
-# Counts stay far below PostgreSQL's bigint so sums of a window cannot overflow.
-MAX_COUNT = 10**15
+# A trillion events per interval: sums over millions of rows stay within a 64-bit integer (SQLite raises on overflow).
+MAX_COUNT = 10**12
 ROW_FIELDS = {"start", "end", "good", "bad", "total"}
 
 

@@ -1,6 +1,5 @@
 """SLO admin: changelist columns without a query per row, change page numbers, review and escalation."""
 
-import sys
 from datetime import timedelta
 
 import pytest
@@ -12,11 +11,6 @@ from django.utils import timezone
 from opsportal.models import Approval, ValidationEntry
 from slos.services import monitor_slo, slo_evaluate
 from tests.slos.conftest import put
-
-
-@pytest.fixture(autouse=True)
-def no_incidents_app(monkeypatch):
-    monkeypatch.setitem(sys.modules, "incidents.services", None)
 
 
 @pytest.fixture

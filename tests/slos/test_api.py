@@ -123,3 +123,18 @@ def test_alerts_list(api_as, viewer, make_slo):
     slo_evaluate(slo=slo, now=now)
     body = api_as(viewer).get("/api/v1/slo-alerts/?open=true&severity=page").json()
     assert {a["tier_name"] for a in body["results"]} == {"page-1h", "page-6h"}
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"budgeting_method": "timeslices", "slice_length": "999999999 00:00:00", "slice_target": "99"}, "slice_length"),
+    ({"budgeting_method": "timeslices", "slice_length": "-1 00:00:00", "slice_target": "99"}, "slice_length"),
+    ({"evaluation_interval": "00:00:00"}, "evaluation_interval"),
+    ({"evaluation_interval": "99999999 00:00:00"}, "evaluation_interval"),
+    ({"window_days": 0}, "window_days"),
+    ({"threshold_ms": 99999999999, "sli_kind": "latency"}, "threshold_ms"),
+])
+def test_out_of_range_definitions_are_400_not_500(api_as, operator, service, change, field):
+    payload = {"project": "shop", "service": "checkout", "slug": "x", "name": "X", "objective": "99.9", **change}
+    response = api_as(operator).post("/api/v1/slos/", payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()

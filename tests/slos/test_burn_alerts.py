@@ -21,11 +21,6 @@ def burn(slo, hour_total, hour_bad, five_total, five_bad, end=NOW):
     put(slo, end - FIVE, FIVE, five_total - five_bad, five_total)
 
 
-@pytest.fixture(autouse=True)
-def no_incidents_app(monkeypatch):
-    """Unless a test asks for it, behave as if the incidents app had not landed."""
-    monkeypatch.setitem(sys.modules, "incidents.services", None)
-
 
 def test_page_tier_fires_once_and_records_the_burn_rates(make_slo):
     slo = make_slo()
@@ -130,7 +125,8 @@ def test_28_day_window_uses_scaled_factors(make_slo):
     assert alert.factor == Decimal("13.44")
 
 
-def test_page_without_incidents_app_is_logged_and_kept(make_slo, caplog):
+def test_page_without_incidents_app_is_logged_and_kept(make_slo, caplog, monkeypatch):
+    monkeypatch.setitem(sys.modules, "incidents.services", None)  # as if the incidents app had not landed
     slo = make_slo()
     burn(slo, 120_000, 1_800, 10_000, 150)
     slo_evaluate(slo=slo, now=NOW)

@@ -1,17 +1,10 @@
 """Demo SLOs: every status the admin can show, realistic numbers, idempotent."""
 
-import sys
 
-import pytest
 from django.core.management import call_command
 
 from opsportal.models import Approval, EvidenceRecord
 from slos.models import SLO, SLIMeasurement, SLOAlert
-
-
-@pytest.fixture(autouse=True)
-def no_incidents_app(monkeypatch):
-    monkeypatch.setitem(sys.modules, "incidents.services", None)
 
 
 def test_seed_demo_tells_the_slo_story_and_is_idempotent(db):

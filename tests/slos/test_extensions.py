@@ -1,6 +1,5 @@
 """What the slos app contributes to the core: phase evidence, gates, review findings, retro agenda, schedules."""
 
-import sys
 from datetime import timedelta
 
 import pytest
@@ -11,11 +10,6 @@ from opsportal.scheduling import collect_schedules
 from slos import gates, retro_agenda, review_findings
 from slos.services import monitor_slo, slo_evaluate
 from tests.slos.conftest import put
-
-
-@pytest.fixture(autouse=True)
-def no_incidents_app(monkeypatch):
-    monkeypatch.setitem(sys.modules, "incidents.services", None)
 
 
 @pytest.fixture
