@@ -239,9 +239,11 @@ class SLO(models.Model):
 
     @property
     def target_display(self) -> str:
+        """`99.9%`, or `99% < 300 ms` for latency SLOs."""
+        objective = f"{Decimal(self.objective).normalize():f}%"
         if self.sli_kind == SLIKind.LATENCY:
-            return f"{self.objective}% < {self.threshold_ms} ms"
-        return f"{self.objective}%"
+            return f"{objective} < {self.threshold_ms} ms"
+        return objective
 
     def approval_content(self) -> str:
         """What a manager sees when recording an SLO compliance review (hashed into the Approval)."""

@@ -1,9 +1,12 @@
+from datetime import timedelta
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from opsportal.api.serializers import UsernameField
 from opsportal.models import Project, Service
-from slos.models import SLO, BurnRateTier, SLOAlert
+from slos.models import SLO, BurnRateTier, Severity, SLOAlert
 from slos.services.ingestion import MAX_COUNT
 from slos.windows import duration_label
 
@@ -24,6 +27,34 @@ class BurnRateTierSerializer(serializers.ModelSerializer):
 
     def get_short_window(self, obj) -> str:
         return duration_label(obj.short_window)
+
+
+class WindowField(serializers.Field):
+    """A window as `5m`, `1h`, `3d` (or seconds as `90s`)."""
+
+    default_error_messages = {"invalid": "Give a window such as 5m, 1h or 3d."}
+    UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+    def to_internal_value(self, data):
+        text = str(data).strip()
+        if len(text) < 2 or text[-1] not in self.UNITS or not text[:-1].isdigit() or len(text) > 8:
+            self.fail("invalid")
+        seconds = int(text[:-1]) * self.UNITS[text[-1]]
+        if not 0 < seconds <= 400 * 86400:
+            self.fail("invalid")
+        return timedelta(seconds=seconds)
+
+    def to_representation(self, value):
+        return duration_label(value)
+
+
+class BurnRateTierInputSerializer(serializers.Serializer):
+    name = serializers.SlugField(max_length=40)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    long_window = WindowField()
+    short_window = WindowField()
+    budget_percent = serializers.DecimalField(max_digits=7, decimal_places=4, min_value=Decimal("0.0001"),
+                                              max_value=Decimal("100"))
 
 
 class SLOSerializer(serializers.ModelSerializer):

@@ -14,7 +14,15 @@ from slos.api import serializers as s
 from slos.api.filters import SLOAlertFilter, SLOFilter
 from slos.models import SLO, SLOAlert
 from slos.selectors import slo_status_payload
-from slos.services import MeasurementsRejected, measurements_ingest, monitor_slo, slo_create, slo_delete, slo_update
+from slos.services import (
+    MeasurementsRejected,
+    measurements_ingest,
+    monitor_slo,
+    slo_create,
+    slo_delete,
+    slo_update,
+    tier_replace,
+)
 
 CHECK_PERMISSIONS = ["slos.change_slo", "opsportal.add_evidencerecord"]
 
@@ -27,7 +35,11 @@ class SLOViewSet(viewsets.ModelViewSet):
     )
     serializer_class = s.SLOSerializer
     filterset_class = SLOFilter
-    action_permissions = {"status": ["slos.view_slo"], "measurements": ["slos.add_slimeasurement"]}
+    action_permissions = {
+        "status": ["slos.view_slo"],
+        "measurements": ["slos.add_slimeasurement"],
+        "tiers": ["slos.change_slo"],
+    }
 
     def perform_create(self, serializer):
         serializer.instance = slo_create(actor=self.request.user, **serializer.validated_data)
@@ -69,6 +81,19 @@ class SLOViewSet(viewsets.ModelViewSet):
             return Response({"detail": "No measurement was stored.", "errors": errors},
                             status=status.HTTP_400_BAD_REQUEST)
         return Response(s.MeasurementResultSerializer(result).data)
+
+
+    @extend_schema(
+        request=s.BurnRateTierInputSerializer(many=True), responses={200: s.BurnRateTierSerializer(many=True)}
+    )
+    @action(detail=True, methods=["put"])
+    def tiers(self, request, pk=None):
+        """Replace the SLO's burn-rate tiers (matched by name); windows as 5m, 1h, 3d."""
+        slo = self.get_object()
+        data = s.BurnRateTierInputSerializer(data=request.data, many=True)
+        data.is_valid(raise_exception=True)
+        tiers = tier_replace(slo=slo, tiers=data.validated_data, actor=request.user)
+        return Response(s.BurnRateTierSerializer(tiers, many=True).data)
 
 
 class SLOAlertViewSet(viewsets.ReadOnlyModelViewSet):

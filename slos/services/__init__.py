@@ -6,6 +6,7 @@ from slos.services.definitions import (
     slo_delete,
     slo_save,
     slo_update,
+    tier_replace,
     tier_set_defaults,
 )
 from slos.services.evaluation import evaluate_all, slo_evaluate
@@ -30,5 +31,6 @@ __all__ = [
     "slo_review_record",
     "slo_save",
     "slo_update",
+    "tier_replace",
     "tier_set_defaults",
 ]

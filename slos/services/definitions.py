@@ -84,3 +84,32 @@ def slo_delete(*, slo: SLO, actor=None) -> None:
     """Delete an SLO with its measurements, tiers and alerts (Managers only, by role)."""
     with transaction.atomic():
         SLO.objects.filter(pk=slo.pk).delete()
+
+
+def tier_replace(*, slo: SLO, tiers: list[dict], actor=None) -> list[BurnRateTier]:
+    """Make `tiers` ({name, severity, long_window, short_window, budget_percent}) the SLO's tiers.
+
+    Tiers are matched by name: changed in place, added, or deleted when missing (an open
+    alert of a deleted tier resolves at the next evaluation). All or nothing.
+    """
+    names = [tier.get("name") for tier in tiers]
+    if len(set(names)) != len(names):
+        raise ValidationError({"tiers": "Each tier name may appear once."})
+    if not tiers:
+        raise ValidationError({"tiers": "Give at least one tier (alerting can be switched off on the SLO instead)."})
+    with transaction.atomic():
+        slo = SLO.objects.select_for_update().get(pk=slo.pk)
+        existing = {tier.name: tier for tier in slo.tiers.all()}
+        kept = []
+        for index, fields in enumerate(tiers):
+            tier = existing.pop(fields["name"], None) or BurnRateTier(slo=slo)
+            for name, value in fields.items():
+                setattr(tier, name, value)
+            try:
+                tier.full_clean(exclude=["slo"])
+            except ValidationError as exc:
+                raise ValidationError({f"tiers[{index}].{k}": v for k, v in exc.message_dict.items()}) from None
+            tier.save()
+            kept.append(tier)
+        BurnRateTier.objects.filter(pk__in=[tier.pk for tier in existing.values()]).delete()
+    return kept

@@ -128,3 +128,31 @@ def test_dashboard_panels_on_admin_home(client, viewer, failing_slo):
     html = client.get(reverse("admin:index")).content.decode()
     assert "SLOs failing or out of error budget" in html and "shop/failing" in html
     assert "Open burn-rate alerts" in html and "PAGE shop/failing page-1h" in html
+
+
+def _home_queries(client):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("admin:index")).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_dashboard_and_alert_list_cost_the_same_for_few_and_many(client, api_as, viewer, make_slo):
+    client.force_login(viewer)
+    api = api_as(viewer)
+
+    def burning(n):
+        now = timezone.now()
+        for _ in range(n):
+            slo = make_slo()
+            put(slo, now - timedelta(minutes=4), timedelta(minutes=1), 0, 1000)
+            slo_evaluate(slo=slo, now=now)
+
+    def alert_list_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get("/api/v1/slo-alerts/?page_size=500").status_code == 200
+        return len(ctx.captured_queries)
+
+    burning(2)
+    few = (_home_queries(client), alert_list_queries())
+    burning(20)
+    assert (_home_queries(client), alert_list_queries()) == few
