@@ -1,1 +1,0 @@
-"""Admin registrations of the incidents app (land with its issue)."""

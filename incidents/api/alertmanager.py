@@ -1,0 +1,159 @@
+"""`POST /api/v1/alerts/alertmanager/`: Prometheus Alertmanager webhook (payload version 4).
+
+Authenticated by an alert integration's bearer token, not by a user: the
+integration says which project the alerts feed and how severities map.
+"""
+
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from incidents.models import AlertIntegration, AlertStatus
+from incidents.services.alerts import alert_integration_authenticate, alertmanager_ingest
+
+# Alertmanager sends the zero time for "not ended yet".
+ZERO_TIME_YEAR = 1
+
+
+class AlertIntegrationAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <integration token>`."""
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != b"bearer":
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Authorization must be 'Bearer <token>'.")
+        integration = alert_integration_authenticate(parts[1].decode(errors="replace"))
+        if integration is None:
+            raise exceptions.AuthenticationFailed("Unknown or inactive alert integration token.")
+        return AnonymousUser(), integration
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="alerts"'
+
+
+class AlertIntegrationAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = AlertIntegrationAuthentication
+    name = "alertIntegrationBearer"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "Token from `manage.py create_alert_integration`."}
+
+
+class IsAlertIntegration(BasePermission):
+    def has_permission(self, request, view):
+        return isinstance(request.auth, AlertIntegration)
+
+
+class StringMapField(serializers.DictField):
+    """Labels and annotations: string keys to string values (Alertmanager never sends anything else)."""
+
+    child = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if any("\x00" in str(key) for key in value):
+            raise serializers.ValidationError("Names cannot contain NUL characters.")
+        return value
+
+
+class AlertPayloadSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=AlertStatus.choices)
+    labels = StringMapField()
+    annotations = StringMapField(required=False, default=dict)
+    startsAt = serializers.DateTimeField()  # noqa: N815 (Alertmanager's field names)
+    endsAt = serializers.DateTimeField(required=False, allow_null=True, default=None)  # noqa: N815
+    generatorURL = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)  # noqa: N815
+    fingerprint = serializers.RegexField(r"^[0-9a-zA-Z]{1,64}$", required=False)
+
+    def validate_labels(self, value):
+        if not value:
+            raise serializers.ValidationError("An alert needs at least one label (alertname).")
+        return value
+
+    def validate_endsAt(self, value):  # noqa: N802
+        return None if value is not None and value.year <= ZERO_TIME_YEAR else value
+
+
+class AlertmanagerPayloadSerializer(serializers.Serializer):
+    version = serializers.CharField(required=False, default="4")
+    status = serializers.ChoiceField(choices=AlertStatus.choices)
+    receiver = serializers.CharField(allow_blank=True, required=False, default="")
+    groupKey = serializers.CharField(max_length=10000)  # noqa: N815
+    groupLabels = StringMapField(required=False, default=dict)  # noqa: N815
+    commonLabels = StringMapField(required=False, default=dict)  # noqa: N815
+    commonAnnotations = StringMapField(required=False, default=dict)  # noqa: N815
+    externalURL = serializers.CharField(required=False, allow_blank=True, default="")  # noqa: N815
+    truncatedAlerts = serializers.IntegerField(required=False, default=0, min_value=0)  # noqa: N815
+    alerts = AlertPayloadSerializer(many=True, allow_empty=False)
+
+    def validate_version(self, value):
+        if value != "4":
+            raise serializers.ValidationError(f"Only webhook payload version 4 is understood, got {value!r}.")
+        return value
+
+
+def flatten_errors(errors, prefix="") -> dict:
+    """{"alerts": [{}, {"startsAt": [...]}]} -> {"alerts[1].startsAt": [...]}: the 400 names the exact field."""
+    flat = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if prefix and key in ("non_field_errors", "__all__"):
+                name = prefix  # an error about the list or object itself
+            elif prefix and (isinstance(key, int) or str(key).isdigit()):
+                name = f"{prefix}[{key}]"  # DRF keys nested list errors by index
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                flat[name] = [str(v) for v in value]
+            else:
+                flat.update(flatten_errors(value, name))
+    elif isinstance(errors, list):
+        for index, value in enumerate(errors):
+            if value:
+                flat.update(flatten_errors(value, f"{prefix}[{index}]"))
+    else:
+        flat[prefix or "non_field_errors"] = [str(errors)]
+    return flat
+
+
+class AlertmanagerWebhookView(APIView):
+    authentication_classes = [AlertIntegrationAuthentication]
+    permission_classes = [IsAlertIntegration]
+    parser_classes = [JSONParser]
+    throttle_classes = []
+
+    @extend_schema(
+        operation_id="alerts_alertmanager_webhook",
+        request=AlertmanagerPayloadSerializer,
+        responses={
+            200: inline_serializer("AlertmanagerIngestResult", {
+                "incident": serializers.CharField(allow_null=True),
+                "incident_id": serializers.IntegerField(allow_null=True),
+                "created": serializers.BooleanField(),
+                "alerts": serializers.IntegerField(),
+                "state_changes": serializers.IntegerField(),
+                "moved_to_monitoring": serializers.BooleanField(),
+            }),
+            400: OpenApiResponse(description="Malformed payload; the body names the field."),
+            401: OpenApiResponse(description="Missing or unknown integration token."),
+        },
+        tags=["alerts"],
+    )
+    def post(self, request):
+        """Ingest an Alertmanager webhook: firing groups open or update one incident per groupKey."""
+        if not isinstance(request.data, dict):
+            return Response({"non_field_errors": ["The body must be a JSON object."]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        payload = AlertmanagerPayloadSerializer(data=request.data)
+        if not payload.is_valid():
+            return Response(flatten_errors(payload.errors), status=status.HTTP_400_BAD_REQUEST)
+        result = alertmanager_ingest(integration=request.auth, payload=payload.validated_data)
+        return Response(result, status=status.HTTP_200_OK)

@@ -1,1 +1,0 @@
-"""Models of the incidents app (lands with its issue)."""

@@ -1,0 +1,107 @@
+"""Alert ingestion: integrations (who may post alerts) and the alerts they sent."""
+
+from django.db import models
+from django.db.models import Q
+
+from incidents.models.incidents import Severity
+from opsportal.models import Project
+
+
+def default_severity_mapping() -> dict:
+    return {"critical": "SEV1", "error": "SEV2", "high": "SEV2", "warning": "SEV3", "info": "SEV4"}
+
+
+class AlertIntegration(models.Model):
+    """A sender of alerts (one Alertmanager receiver) feeding one project.
+
+    Only the SHA-256 of the bearer token is stored; the token is shown once.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="alert_integrations")
+    name = models.CharField(max_length=100)
+    token_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(max_length=12, editable=False, help_text="First characters of the token.")
+    severity_label = models.CharField(max_length=100, default="severity")
+    severity_mapping = models.JSONField(
+        default=default_severity_mapping, blank=True,
+        help_text='Label value to SEV level, e.g. {"critical": "SEV1", "warning": "SEV3"}.',
+    )
+    default_severity = models.CharField(
+        max_length=4, choices=Severity.choices, default=Severity.SEV3,
+        help_text="Used when the severity label is missing or unknown (the timeline says so).",
+    )
+    service_label = models.CharField(max_length=100, default="service", help_text="Label naming the service slug.")
+    active = models.BooleanField(default=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="alert_integration_name_unique_in_project"),
+            models.CheckConstraint(
+                condition=Q(default_severity__in=Severity.values), name="alert_integration_default_severity_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.slug}/{self.name}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        mapping = self.severity_mapping
+        if not isinstance(mapping, dict) or any(
+            not isinstance(k, str) or v not in Severity.values for k, v in mapping.items()
+        ):
+            raise ValidationError(
+                {"severity_mapping": f"Map label values to one of {', '.join(Severity.values)}."}
+            )
+
+
+class AlertStatus(models.TextChoices):
+    FIRING = "firing", "Firing"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Alert(models.Model):
+    """One alert instance: Alertmanager's fingerprint plus its start time identifies it.
+
+    The unique constraint makes replays (the same payload posted again, or by
+    parallel clients) update the same row instead of adding another.
+    """
+
+    integration = models.ForeignKey(AlertIntegration, on_delete=models.PROTECT, related_name="alerts")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="alerts")
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    fingerprint = models.CharField(max_length=64)
+    alert_name = models.CharField(max_length=200, db_index=True)
+    status = models.CharField(max_length=10, choices=AlertStatus.choices, db_index=True)
+    labels = models.JSONField(default=dict)
+    labels_text = models.TextField(blank=True, editable=False, help_text="name=value pairs, for search.")
+    annotations = models.JSONField(default=dict, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    generator_url = models.URLField(max_length=1000, blank=True)
+    group_key = models.TextField(blank=True)
+    first_received_at = models.DateTimeField(auto_now_add=True)
+    last_received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "fingerprint", "starts_at"], name="alert_unique_per_fingerprint_start"
+            ),
+            models.CheckConstraint(condition=Q(status__in=AlertStatus.values), name="alert_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_name} [{self.status}] {self.fingerprint}"
+
+    @property
+    def runbook_url(self) -> str:
+        value = (self.annotations or {}).get("runbook_url", "")
+        return value if isinstance(value, str) and value.startswith(("http://", "https://")) else ""

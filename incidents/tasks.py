@@ -1,0 +1,20 @@
+"""Background tasks of the incidents app (thin: ids in, services called)."""
+
+
+def deliver_webhook(delivery_id: int) -> str:
+    from incidents.services.notifications import webhook_deliver
+
+    return webhook_deliver(delivery_id)
+
+
+def retry_notifications() -> int:
+    """Retry due chat webhook deliveries and put failed responder emails on the timeline."""
+    from incidents.services.notifications import email_failures_record, webhook_deliveries_retry
+
+    return webhook_deliveries_retry() + email_failures_record()
+
+
+def check_response_targets() -> int:
+    from incidents.services.targets import response_targets_check
+
+    return response_targets_check()
