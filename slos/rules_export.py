@@ -17,6 +17,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import yaml
+from django.conf import settings
 from django.utils import timezone
 
 from slos import budget
@@ -64,7 +65,8 @@ def _runbook_url(slo: SLO) -> str | None:
         return None
     for runbook in runbooks_for_alert(ALERT_NAME, project=slo.project)[:1]:
         url = getattr(runbook, "get_absolute_url", None)
-        return url() if callable(url) else None
+        # Alert receivers are outside the portal: the link must be absolute.
+        return f"{settings.OPSPORTAL_BASE_URL}{url()}" if callable(url) else None
     return None
 
 

@@ -232,3 +232,19 @@ def test_catch_up_never_starts_before_the_slo_window(prom_slo, settings):
         put(slo, NOW - timedelta(days=20), MINUTE, 10, 10)  # pushed long ago, before switching to Prometheus
         slo_pull_prometheus(slo=slo, now=NOW)
     assert [row[0] for row in stored(slo)][1:] == [NOW - timedelta(days=1), NOW - timedelta(days=1) + MINUTE]
+
+
+def test_pull_reason_is_shown_in_the_admin_and_the_api(prom_slo, client, manager, api_as):
+    from django.urls import reverse
+
+    slo = prom_slo(_closed_port_url())
+    slo_pull_prometheus(slo=slo, now=NOW)
+    slo.refresh_from_db()
+    assert "cannot reach" in slo.last_pull_reason
+    client.force_login(manager)
+    page = client.get(reverse("admin:slos_slo_change", args=[slo.pk]))
+    assert page.status_code == 200
+    assert "cannot reach http://127.0.0.1:" in page.content.decode()
+    body = api_as(manager).get(f"/api/v1/slos/{slo.pk}/").json()
+    assert (body["last_pull_status"], body["last_pull_reason"]) == ("NO_DATA", slo.last_pull_reason)
+    assert api_as(manager).get(f"/api/v1/slos/{slo.pk}/status/").json()["status"] == "NO_DATA"

@@ -129,3 +129,17 @@ def test_promtool_checks_and_unit_tests_the_rules(checkout_slo, project, tmp_pat
                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "SUCCESS" in run.stdout + run.stderr
+
+
+def test_runbook_answering_the_alert_is_linked(checkout_slo, project, operator, settings):
+    from knowledgebase.models import ArticleKind
+    from tests.knowledgebase.conftest import make_article
+
+    settings.OPSPORTAL_BASE_URL = "https://ops.example.com"
+    rules = yaml.safe_load(rules_yaml(project))["groups"][0]["rules"]
+    assert all("runbook_url" not in r["annotations"] for r in rules if "alert" in r)
+    runbook = make_article(operator, kind=ArticleKind.RUNBOOK, project=project, slug="error-budget-burn",
+                           alert_names=["SLOErrorBudgetBurn"], publish=True)
+    rules = yaml.safe_load(rules_yaml(project))["groups"][0]["rules"]
+    links = {r["annotations"]["runbook_url"] for r in rules if "alert" in r}
+    assert links == {f"https://ops.example.com{runbook.get_absolute_url()}"}
