@@ -1,6 +1,5 @@
 """Cadence of the slos app; `manage.py setup_schedules` registers it (never `ready()`).
 
-Part B adds the Prometheus pull here (every minute).
 """
 
 SCHEDULES = [
@@ -8,6 +7,13 @@ SCHEDULES = [
         "name": "slos.evaluate_burn_alerts",
         "func": "slos.tasks.evaluate_burn_alerts",
         "schedule_type": "I",  # every `minutes`
+        "minutes": 1,
+    },
+    {
+        # Prometheus-sourced SLIs: completed intervals since the last stored one (slos.sources.prometheus).
+        "name": "slos.pull_prometheus",
+        "func": "slos.tasks.pull_prometheus",
+        "schedule_type": "I",
         "minutes": 1,
     },
     {

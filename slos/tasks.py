@@ -24,3 +24,10 @@ def monitor_slo_all_projects() -> dict:
     from slos.services import monitor_all_projects
 
     return monitor_all_projects()
+
+
+def pull_prometheus() -> dict:
+    """Every minute: pull Prometheus-sourced SLIs (each SLO isolated)."""
+    from slos.services.pull import pull_all_prometheus
+
+    return pull_all_prometheus()

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from slos.api.openslo import OpenSLOView
 from slos.api.views import SLOAlertViewSet, SLOCheckView, SLOViewSet
 
 
@@ -10,4 +11,5 @@ def register(router):
 
 urlpatterns = [
     path("projects/<slug:slug>/slo-checks/", SLOCheckView.as_view(), name="project-slo-checks"),
+    path("projects/<slug:slug>/openslo/", OpenSLOView.as_view(), name="project-openslo"),
 ]

@@ -12,6 +12,7 @@ from slos import budget
 from slos.models import SLO, Severity, SLOAlert
 from slos.selectors import SLOReport, slo_report
 from slos.services.incidents_bridge import open_incident_for_page
+from slos.sources import shown_status
 from slos.windows import duration_label
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def slo_evaluate(*, slo: SLO, now: datetime | None = None) -> SLOReport:
 
 
 def _store_snapshot(slo: SLO, report: SLOReport) -> None:
-    slo.status = report.status
+    slo.status = shown_status(slo, report.status)  # a failing Prometheus pull is NO_DATA, never PASS
     slo.last_sli = budget.to_percent(report.sli, 6)
     slo.last_budget_remaining = budget.to_percent(report.budget_remaining)
     slo.last_burn_rate_1h = budget.to_decimal(report.windows["1h"].burn_rate)

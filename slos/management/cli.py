@@ -1,0 +1,23 @@
+"""Helpers shared by the slos management commands."""
+
+from django.core.management.base import CommandError
+
+from opsportal.models import Project
+
+
+def project_or_exit(slug: str) -> Project:
+    """The project with `slug`, or exit status 2 naming it."""
+    project = Project.objects.filter(slug=slug).first()
+    if project is None:
+        raise CommandError(f"No project with slug {slug!r}.", returncode=2)
+    return project
+
+
+def write_text(command, text: str, output: str | None) -> None:
+    """Write `text` to `output` (a path), or to standard output when none is given."""
+    if not output:
+        command.stdout.write(text, ending="")
+        return
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    command.stderr.write(f"Wrote {output}")
