@@ -5,7 +5,7 @@ from django.contrib.admin.apps import AdminConfig
 class OpsPortalAdminConfig(AdminConfig):
     """Installs OpsPortal's admin site (dashboards, title) as `admin.site`."""
 
-    default_site = "opsportal.admin.site.OpsPortalAdminSite"
+    default_site = "opsportal.admin_site.OpsPortalAdminSite"
 
 
 class OpsPortalConfig(AppConfig):

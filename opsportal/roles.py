@@ -26,10 +26,10 @@ def _role_allows(role: str, action: str | None, model: str) -> bool:
         return True
     if role == VIEWERS:
         return False
-    if model in AUDIT_MODELS:
-        return action == "add" and (role == MANAGERS or model in OPERATOR_ADDABLE_AUDIT)
     if action is None:
         return role == MANAGERS  # custom permissions are decisions: Managers only
+    if model in AUDIT_MODELS:
+        return action == "add" and (role == MANAGERS or model in OPERATOR_ADDABLE_AUDIT)
     if action == "delete":
         return role == MANAGERS
     return True

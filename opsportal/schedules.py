@@ -11,4 +11,10 @@ SCHEDULES = [
         "schedule_type": "I",  # minutes
         "minutes": 1,
     },
+    {
+        "name": "opsportal.daily_gate_report",
+        "func": "opsportal.quality_gates.gate_report_all_projects",
+        "schedule_type": "C",  # cron
+        "cron": "30 6 * * *",
+    },
 ]

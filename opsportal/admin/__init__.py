@@ -1,4 +1,5 @@
-"""Admin registrations of the core. The site class lives in `site.py`."""
+"""Admin registrations of the core. The site class lives in `opsportal/admin_site.py` (outside this package, so
+resolving the default site does not import these registrations half-way)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,7 +47,7 @@ class ProjectAdmin(admin.ModelAdmin):
         return obj._service_count
 
     def has_escalate_permission(self, request):
-        return request.user.has_perms(["opsportal.add_evidencerecord", "opsportal.add_validationentry"])
+        return request.user.has_perm("opsportal.add_evidencerecord")
 
     @admin.action(description="Escalate phase (automation not enforced)", permissions=["escalate"])
     def escalate_phase_action(self, request, queryset):

@@ -21,6 +21,8 @@ class ModelPermissions(DjangoModelPermissions):
     def has_permission(self, request, view):
         if not request.user or not request.user.is_authenticated:
             return False
+        if request.method not in view.allowed_methods:
+            return True  # let the view answer 405 rather than a misleading 403
         action_perms = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
         if action_perms is not None:
             return request.user.has_perms(action_perms)

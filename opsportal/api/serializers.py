@@ -28,6 +28,7 @@ class ServiceSerializer(serializers.ModelSerializer):
         model = Service
         fields = ["id", "project", "slug", "name", "tier", "owner", "description", "links", "created_at"]
         read_only_fields = ["id", "created_at"]
+        validators = []  # the (project, slug) check in validate() names the field
 
     def validate(self, attrs):
         project = attrs.get("project", getattr(self.instance, "project", None))
@@ -122,3 +123,16 @@ class PhaseEvidenceSerializer(serializers.Serializer):
     incidents = serializers.ListField(child=serializers.JSONField())
     improvements = serializers.ListField(child=serializers.JSONField())
     evidence = serializers.ListField(child=serializers.JSONField())
+
+
+class GateSerializer(serializers.Serializer):
+    gate = serializers.CharField()
+    title = serializers.CharField()
+    group = serializers.ChoiceField(choices=["checkpoint", "success_criterion"])
+    result = serializers.ChoiceField(choices=["PASS", "FAIL", "NO_DATA"])
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class GateReportSerializer(serializers.Serializer):
+    evidence_id = serializers.IntegerField()
+    gates = GateSerializer(many=True)

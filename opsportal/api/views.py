@@ -19,6 +19,7 @@ from opsportal.models import (
     ValidationEntry,
 )
 from opsportal.models.evidence import phase_validator
+from opsportal.quality_gates import evaluate_gates, gate_report
 from opsportal.selectors import get_evidence
 from opsportal.services import escalate_phase, log_evidence
 
@@ -43,7 +44,10 @@ class ProjectViewSet(viewsets.ModelViewSet):
     action_permissions = {
         "manifest": ["opsportal.view_manifest"],
         "phase_evidence": ["opsportal.view_evidencerecord"],
-        "escalate": ["opsportal.add_evidencerecord", "opsportal.add_validationentry"],
+        # Escalating is the operator's documented response to a failed check.
+        "escalate": ["opsportal.add_evidencerecord"],
+        "gates": ["opsportal.view_validationentry"],
+        "gates_report": ["opsportal.add_evidencerecord"],
     }
 
     @extend_schema(responses=s.ManifestSerializer)
@@ -91,6 +95,20 @@ class ProjectViewSet(viewsets.ModelViewSet):
             actor=request.user,
         )
         return Response(s.ValidationEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+    @extend_schema(responses=s.GateSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def gates(self, request, slug=None):
+        """The quality gates as they stand now (nothing is written)."""
+        return Response(evaluate_gates(self.get_object()))
+
+    @extend_schema(request=None, responses={201: s.GateReportSerializer})
+    @action(detail=True, methods=["post"], url_path="gates/report")
+    def gates_report(self, request, slug=None):
+        """Evaluate the gates and record them: a gate_report evidence record and validation entries."""
+        report = gate_report(project=self.get_object(), actor=request.user)
+        return Response(report, status=status.HTTP_201_CREATED)
 
 
 class ServiceViewSet(viewsets.ModelViewSet):

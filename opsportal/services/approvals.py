@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from opsportal.errors import FourEyesViolation
-from opsportal.models import Approval, ApprovalDecision, ApprovalKind
+from opsportal.models import Approval, ApprovalDecision, ApprovalKind, Project
 
 DECIDE_PERMISSION = "opsportal.decide_approval"
 
@@ -53,9 +53,10 @@ def approval_record(
         raise ValidationError({"comment": "Say what must change (a comment is required unless approving)."})
     if content is None:
         content = subject.approval_content() if hasattr(subject, "approval_content") else str(subject)
+    project = subject if isinstance(subject, Project) else subject.project
     with transaction.atomic():
         return Approval.objects.create(
-            project=subject.project,
+            project=project,
             kind=kind,
             subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
             subject_id=subject.pk,

@@ -1,0 +1,92 @@
+"""Quality gates: the specification's validation checkpoints and success criteria,
+computed from data.
+
+Each app's `gates.evaluate(project)` returns findings for some gate keys; a
+gate FAILs if any finding fails, PASSes if at least one passes and none fail,
+and is NO_DATA when no app says anything about it (never a silent PASS).
+"""
+
+import logging
+
+from django.db import transaction
+
+from opsportal.models import EvidenceKind, Project, ValidationResult
+from opsportal.registry import app_modules
+from opsportal.services import log_evidence, record_validation
+
+CHECKPOINTS = {
+    "slo_monitoring": "SLO monitoring configured and operational",
+    "incident_procedures": "Incident response procedures documented",
+    "postmortem_process": "Postmortem process established",
+    "continuous_improvement": "Continuous improvement process active",
+    "documentation_current": "Documentation maintained and current",
+}
+SUCCESS_CRITERIA = {
+    "slo_compliance": "SLO compliance maintained above thresholds",
+    "incidents_within_target": "Incidents resolved within target timeframes",
+    "postmortems_for_significant": "Postmortems conducted for significant incidents",
+    "improvements_implemented": "Continuous improvement actions implemented",
+    "knowledge_accessible": "Operational knowledge documented and accessible",
+}
+GATES = {**CHECKPOINTS, **SUCCESS_CRITERIA}
+NO_DATA = "NO_DATA"
+logger = logging.getLogger(__name__)
+
+
+def evaluate_gates(project: Project) -> list[dict]:
+    """One row per gate: key, title, group, result (PASS/FAIL/NO_DATA) and reasons."""
+    findings: dict[str, list[dict]] = {key: [] for key in GATES}
+    for module in app_modules("gates"):
+        for finding in module.evaluate(project) or []:
+            if finding["gate"] not in GATES:
+                raise ValueError(f"{getattr(module, '__name__', module)} reports unknown gate {finding['gate']!r}")
+            findings[finding["gate"]].append(finding)
+    rows = []
+    for key, title in GATES.items():
+        results = {f["result"] for f in findings[key]}
+        if ValidationResult.FAIL in results:
+            result = ValidationResult.FAIL
+        elif results:
+            result = ValidationResult.PASS
+        else:
+            result = NO_DATA
+        rows.append({
+            "gate": key,
+            "title": title,
+            "group": "checkpoint" if key in CHECKPOINTS else "success_criterion",
+            "result": result,
+            "reasons": [f["reason"] for f in findings[key]] or ["No app reports on this gate yet."],
+        })
+    return rows
+
+
+def gate_report(*, project: Project, phase: str = "phase6", actor=None) -> dict:
+    """Evaluate the gates, write one `gate_report` evidence record and a validation
+    entry `gate.<key>` per gate with data (NO_DATA gates are reported, not logged as PASS)."""
+    rows = evaluate_gates(project)
+    with transaction.atomic():
+        evidence = log_evidence(
+            project=project, phase=phase, kind=EvidenceKind.GATE_REPORT, actor=actor,
+            summary=", ".join(f"{row['gate']}={row['result']}" for row in rows)[:500],
+            payload={"gates": rows},
+        )
+        for row in rows:
+            if row["result"] != NO_DATA:
+                record_validation(
+                    project=project, phase=phase, check=f"gate.{row['gate']}", result=row["result"],
+                    details={"title": row["title"], "reasons": row["reasons"]}, evidence=evidence, actor=actor,
+                )
+    return {"evidence_id": evidence.pk, "gates": rows}
+
+
+def gate_report_all_projects() -> dict:
+    """Daily: a gate report per active project; one project's failure does not stop the others."""
+    done, failed = [], []
+    for project in Project.objects.active():
+        try:
+            gate_report(project=project)
+            done.append(project.slug)
+        except Exception:
+            logger.exception("gate report failed for project %s", project.slug)
+            failed.append(project.slug)
+    return {"done": done, "failed": failed}

@@ -1,0 +1,81 @@
+"""Bad input: 400 naming each bad field, 404 for unknown slugs, nothing half-written."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from opsportal.models import EvidenceRecord, Manifest, Service, ValidationEntry
+
+
+def test_service_with_bad_fields_names_each(api_as, operator, project):
+    response = api_as(operator).post(
+        "/api/v1/services/",
+        {"project": "nope", "slug": "has spaces", "name": "", "tier": 7, "links": [{"url": "javascript:alert(1)"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) >= {"project", "slug", "name", "tier", "links"}
+    assert not Service.objects.exists()
+
+
+def test_duplicate_service_slug_in_project(api_as, operator, service):
+    response = api_as(operator).post(
+        "/api/v1/services/", {"project": "shop", "slug": "checkout", "name": "Again"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "slug" in response.json()
+
+
+def test_unknown_project_slug_is_404(api_as, viewer, project):
+    client = api_as(viewer)
+    assert client.get("/api/v1/projects/nope/").status_code == 404
+    assert client.get("/api/v1/projects/nope/manifest/").status_code == 404
+    assert client.get("/api/v1/projects/nope/phases/phase6/evidence/").status_code == 404
+
+
+def test_bad_time_filter_names_the_field(api_as, viewer, project):
+    response = api_as(viewer).get("/api/v1/evidence/?created_after=yesterday")
+    assert response.status_code == 400
+    assert "created_after" in response.json()
+    response = api_as(viewer).get("/api/v1/projects/shop/phases/phase6/evidence/?since=soon")
+    assert response.status_code == 400
+    assert "since" in response.json()
+
+
+def test_manual_evidence_validation(api_as, operator, project):
+    response = api_as(operator).post(
+        "/api/v1/evidence/", {"project": "shop", "kind": "Not A Kind", "phase": "x" * 40}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()) >= {"kind", "phase", "summary"}
+    assert not EvidenceRecord.objects.exists()
+
+
+def test_manual_evidence_with_attachment(api_as, operator, project):
+    upload = SimpleUploadedFile("drill.txt", b"restore took 14 minutes", content_type="text/plain")
+    response = api_as(operator).post(
+        "/api/v1/evidence/", {"project": "shop", "summary": "DR drill", "attachment": upload}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    record = EvidenceRecord.objects.get()
+    assert record.source == "manual"
+    assert record.created_by == operator
+    assert record.attachment.read() == b"restore took 14 minutes"
+    assert len(record.attachment_sha256) == 64
+
+
+def test_escalate_through_the_api(api_as, operator, viewer, project):
+    assert api_as(viewer).post(
+        "/api/v1/projects/shop/phases/phase6/escalate/", {"reason": "x"}, format="json"
+    ).status_code == 403
+    response = api_as(operator).post("/api/v1/projects/shop/phases/phase6/escalate/", {"reason": ""}, format="json")
+    assert response.status_code == 400
+    assert "reason" in response.json()
+    assert not ValidationEntry.objects.exists()
+    response = api_as(operator).post(
+        "/api/v1/projects/shop/phases/phase6/escalate/",
+        {"reason": "Prometheus unreachable", "text": "checked by hand"}, format="json",
+    )
+    assert response.status_code == 201
+    assert response.json()["automation_enforced"] is False
+    manifest = api_as(viewer).get("/api/v1/projects/shop/manifest/").json()
+    assert manifest["phases"]["phase6"]["automation_enforced"] is False
+    assert Manifest.objects.get().phases["phase6"]["escalations"][0]["by"] == "operator"
