@@ -194,5 +194,30 @@ def action_items_escalate(today=None) -> int:
     return sent
 
 
-__all__ = ["OPEN_ITEM_STATUSES", "TRANSITIONS", "action_item_create", "action_item_reopen", "action_item_set_status",
-           "action_item_verify", "action_items_escalate", "action_items_send_overdue_digests", "default_due_date"]
+EDITABLE_ITEM_FIELDS = ("title", "description", "type", "priority", "owner", "due_date", "ticket_url")
+
+
+def action_item_update(*, item: ActionItem, actor, **changes) -> ActionItem:
+    """Edit an item's details (not its status: that goes through `action_item_set_status`)."""
+    unknown = set(changes) - set(EDITABLE_ITEM_FIELDS)
+    if unknown:
+        raise ValidationError({field: "This field cannot be edited here." for field in sorted(unknown)})
+    with transaction.atomic():
+        item = _lock(item)
+        for field, value in changes.items():
+            setattr(item, field, value)
+        if not (item.title or "").strip():
+            raise ValidationError({"title": "An action item needs a title."})
+        try:
+            item.full_clean(exclude=["project", "postmortem", "created_by", "verified_by"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        item.save()
+    return item
+
+
+__all__ = [
+    "OPEN_ITEM_STATUSES", "TRANSITIONS", "action_item_create", "action_item_reopen", "action_item_set_status",
+    "action_item_update", "action_item_verify", "action_items_escalate", "action_items_send_overdue_digests",
+    "default_due_date",
+]

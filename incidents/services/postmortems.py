@@ -386,7 +386,7 @@ def postmortems_remind_overdue(now=None) -> int:
 
 __all__ = [
     "postmortem_approvals", "postmortem_create", "postmortem_decide", "postmortem_due_at",
-    "postmortem_prefill_timeline", "postmortem_publish", "postmortem_request", "postmortem_require_for_error_budget", "postmortem_submit",
-    "postmortem_update", "postmortems_ensure_required", "postmortems_remind_overdue", "requirement_reason",
-    "submission_problems",
+    "postmortem_prefill_timeline", "postmortem_publish", "postmortem_request", "postmortem_require_for_error_budget",
+    "postmortem_submit", "postmortem_update", "postmortems_ensure_required", "postmortems_remind_overdue",
+    "requirement_reason", "submission_problems",
 ]
