@@ -214,6 +214,8 @@ class PostmortemAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         postmortem = form.instance
+        # The admin's change message reads these; the services, not formset.save(), write the rows.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             if not inline_form.has_changed() or not inline_form.is_valid():
                 continue

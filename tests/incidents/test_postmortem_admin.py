@@ -1,0 +1,183 @@
+import pytest
+from django.urls import reverse
+
+from incidents.models import ActionItem, Postmortem, PostmortemStatus
+from incidents.services import postmortem_decide
+from opsportal.models import Approval
+from tests.incidents.postmortem_factories import in_review, postmortem_for
+
+pytestmark = pytest.mark.django_db
+S = PostmortemStatus
+
+
+def change_url(postmortem):
+    return reverse("admin:incidents_postmortem_change", args=[postmortem.pk])
+
+
+def decide_url(postmortem):
+    return reverse("admin:incidents_postmortem_decide", args=[postmortem.pk])
+
+
+def test_review_page_shows_everything_a_manager_needs(client, manager, operator, project):
+    postmortem = in_review(project, owner=operator)
+    client.force_login(manager)
+    response = client.get(change_url(postmortem))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for marker in ('id="pm-decide"', 'id="pm-approve"', 'id="pm-request-changes"', 'id="pm-checklist"',
+                   'id="pm-incident"', 'id="pm-report"', 'id="pm-action-items"', 'id="pm-approval-history"',
+                   "Add a canary for checkout", "<h2>Root causes</h2>", "Time to resolve"):
+        assert marker in html, marker
+
+
+def test_owner_sees_no_decision_buttons_and_a_forged_post_is_refused(client, manager, operator, project):
+    postmortem = in_review(project, owner=manager)
+    client.force_login(manager)
+    html = client.get(change_url(postmortem)).content.decode()
+    assert 'id="pm-approve"' not in html and "another Manager reviews it" in html
+    response = client.post(decide_url(postmortem), {"decision": "approve", "comment": "LGTM"})
+    assert response.status_code == 403
+    assert Approval.objects.count() == 0
+
+
+def test_operator_gets_no_buttons_and_403(client, operator, manager, project):
+    postmortem = in_review(project, owner=manager)
+    client.force_login(operator)
+    assert 'id="pm-approve"' not in client.get(change_url(postmortem)).content.decode()
+    assert client.post(decide_url(postmortem), {"decision": "approve"}).status_code == 403
+    postmortem.refresh_from_db()
+    assert postmortem.status == S.IN_REVIEW
+
+
+def test_manager_approves_from_the_page(client, manager, operator, project):
+    postmortem = in_review(project, owner=operator)
+    client.force_login(manager)
+    response = client.post(decide_url(postmortem), {"decision": "approve", "comment": "Thorough."}, follow=True)
+    assert response.status_code == 200
+    postmortem.refresh_from_db()
+    assert postmortem.status == S.APPROVED
+    html = response.content.decode()
+    assert "is now approved (1 of 1 approvals)" in html and 'id="pm-approve"' not in html
+    assert Approval.objects.get().comment == "Thorough."
+
+
+def test_request_changes_without_comment_is_refused_with_a_message(client, manager, operator, project):
+    postmortem = in_review(project, owner=operator)
+    client.force_login(manager)
+    response = client.post(decide_url(postmortem), {"decision": "request_changes", "comment": ""}, follow=True)
+    assert "Not recorded" in response.content.decode()
+    postmortem.refresh_from_db()
+    assert postmortem.status == S.IN_REVIEW
+
+
+def test_diff_between_approved_and_current_version_is_shown(client, manager, operator, project):
+    postmortem = in_review(project, owner=operator)
+    postmortem_decide(postmortem=postmortem, decision="approve", approver=manager)
+    client.force_login(operator)
+    data = {"title": postmortem.title, "owner": operator.pk, "expected_revision": postmortem.revision,
+            "no_action_needed_reason": "",
+            **{f: getattr(postmortem, f) for f in ("summary", "impact", "root_causes", "trigger", "resolution",
+                                                   "detection", "contributing_factors", "went_well", "went_wrong",
+                                                   "got_lucky", "timeline", "supporting_information")},
+            "trigger": "A config push at 09:58 UTC.",
+            "action_items-TOTAL_FORMS": "0", "action_items-INITIAL_FORMS": "0"}
+    item = ActionItem.objects.get()
+    data.update({"action_items-TOTAL_FORMS": "1", "action_items-INITIAL_FORMS": "1", "action_items-0-id": item.pk,
+                 "action_items-0-postmortem": postmortem.pk, "action_items-0-title": item.title,
+                 "action_items-0-type": item.type, "action_items-0-priority": item.priority,
+                 "action_items-0-owner": item.owner_id, "action_items-0-due_date": item.due_date.isoformat(),
+                 "action_items-0-ticket_url": ""})
+    response = client.post(change_url(postmortem), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    postmortem.refresh_from_db()
+    assert postmortem.status == S.IN_REVIEW and postmortem.trigger == "A config push at 09:58 UTC."
+    client.force_login(manager)
+    html = client.get(change_url(postmortem)).content.decode()
+    assert 'id="pm-diff"' in html and "+A config push at 09:58 UTC." in html
+
+
+def test_inline_adds_action_items_through_the_service(client, operator, project):
+    postmortem = postmortem_for(project, owner=operator, with_item=False)
+    client.force_login(operator)
+    data = {"title": postmortem.title, "owner": operator.pk, "expected_revision": postmortem.revision,
+            **{f: getattr(postmortem, f) for f in ("summary", "impact", "root_causes", "trigger", "resolution",
+                                                   "detection", "went_well", "went_wrong", "timeline")},
+            "action_items-TOTAL_FORMS": "1", "action_items-INITIAL_FORMS": "0",
+            "action_items-0-title": "Alert on payment error ratio", "action_items-0-type": "detect",
+            "action_items-0-priority": "P1", "action_items-0-owner": operator.pk, "action_items-0-due_date": ""}
+    assert client.post(change_url(postmortem), data).status_code == 302
+    item = ActionItem.objects.get()
+    assert (item.project, item.postmortem, item.priority) == (project, postmortem, "P1")
+    assert (item.due_date - item.created_at.date()).days == 15
+
+
+def test_stale_edit_is_refused(client, operator, project):
+    postmortem = postmortem_for(project, owner=operator, with_item=False)
+    client.force_login(operator)
+    data = {"title": "New title", "owner": operator.pk, "expected_revision": postmortem.revision - 1,
+            "action_items-TOTAL_FORMS": "0", "action_items-INITIAL_FORMS": "0"}
+    response = client.post(change_url(postmortem), data, follow=True)
+    assert "Not saved" in response.content.decode()
+    postmortem.refresh_from_db()
+    assert postmortem.title == "Checkout errors"
+
+
+def test_bulk_approve_reports_refusals(client, manager, operator, project):
+    ok = in_review(project, owner=operator)
+    own = in_review(project, owner=manager)
+    draft = postmortem_for(project, owner=operator)
+    client.force_login(manager)
+    response = client.post(reverse("admin:incidents_postmortem_changelist"),
+                           {"action": "approve_selected", "_selected_action": [ok.pk, own.pk, draft.pk]}, follow=True)
+    html = response.content.decode()
+    assert f"Approved: {ok.incident.reference}" in html
+    assert f"Refused {own.incident.reference}" in html and "Four-eyes" in html
+    assert f"Refused {draft.incident.reference}" in html
+    assert list(Postmortem.objects.filter(status=S.APPROVED)) == [ok]
+
+
+def test_operators_do_not_get_the_bulk_approve_action(client, operator, project):
+    client.force_login(operator)
+    html = client.get(reverse("admin:incidents_postmortem_changelist")).content.decode()
+    assert "approve_selected" not in html
+
+
+def test_submit_and_publish_from_the_page(client, manager, operator, project):
+    postmortem = postmortem_for(project, owner=operator)
+    client.force_login(operator)
+    client.post(reverse("admin:incidents_postmortem_submit", args=[postmortem.pk]))
+    postmortem.refresh_from_db()
+    assert postmortem.status == S.IN_REVIEW
+    postmortem_decide(postmortem=postmortem, decision="approve", approver=manager)
+    client.post(reverse("admin:incidents_postmortem_publish", args=[postmortem.pk]))
+    postmortem.refresh_from_db()
+    assert postmortem.status == S.PUBLISHED
+
+
+def test_reports_download_from_the_admin(client, operator, project):
+    postmortem = postmortem_for(project, owner=operator)
+    client.force_login(operator)
+    for fmt, needle in (("md", "## Root cause analysis"), ("html", "<style>"), ("json", '"action_plan"')):
+        response = client.get(reverse("admin:incidents_postmortem_report", args=[postmortem.pk, fmt]))
+        assert response.status_code == 200 and needle in response.content.decode()
+        assert response["Content-Disposition"].endswith(f'.{fmt}"')
+    html = client.get(reverse("admin:incidents_postmortem_report", args=[postmortem.pk, "html"])).content.decode()
+    assert "http" not in html.split("<body>")[0]  # standalone: no external stylesheet or script
+
+
+def test_changelist_queries_are_constant(client, manager, operator, project, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(5):
+        postmortem_for(project, owner=operator, title=f"Incident {i}")
+    client.force_login(manager)
+    url = reverse("admin:incidents_postmortem_changelist")
+    client.get(url)
+    with CaptureQueriesContext(connection) as five:
+        assert client.get(url).status_code == 200
+    for i in range(15):
+        postmortem_for(project, owner=operator, title=f"More {i}")
+    with CaptureQueriesContext(connection) as twenty:
+        client.get(url)
+    assert len(five) == len(twenty)
