@@ -9,9 +9,10 @@ SCHEDULES = [
         "minutes": 1,
     },
     {
-        # Chat webhook deliveries that failed are retried with back-off (1, 2, 4, 8 minutes).
-        "name": "incidents.retry_webhook_deliveries",
-        "func": "incidents.tasks.retry_webhook_deliveries",
+        # Chat webhook deliveries that failed are retried with back-off (1, 2, 4, 8 minutes);
+        # failed responder emails are written to their incident's timeline.
+        "name": "incidents.retry_notifications",
+        "func": "incidents.tasks.retry_notifications",
         "schedule_type": "I",
         "minutes": 1,
     },

@@ -7,10 +7,11 @@ def deliver_webhook(delivery_id: int) -> str:
     return webhook_deliver(delivery_id)
 
 
-def retry_webhook_deliveries() -> int:
-    from incidents.services.notifications import webhook_deliveries_retry
+def retry_notifications() -> int:
+    """Retry due chat webhook deliveries and put failed responder emails on the timeline."""
+    from incidents.services.notifications import email_failures_record, webhook_deliveries_retry
 
-    return webhook_deliveries_retry()
+    return webhook_deliveries_retry() + email_failures_record()
 
 
 def check_response_targets() -> int:

@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "opsportal.middleware.RejectNulQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -137,6 +138,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["opsportal.api.permissions.ModelPermissions"],
+    "DEFAULT_PARSER_CLASSES": [
+        "opsportal.api.parsers.SafeJSONParser",
+        "opsportal.api.parsers.SafeFormParser",
+        "opsportal.api.parsers.SafeMultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "opsportal.api.pagination.StandardCursorPagination",
     "PAGE_SIZE": 50,
@@ -155,6 +161,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # issue 4 (incidents): several models have a `status`/`severity`/`source`; name their enums.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.incidents.IncidentStatus",
+        "IncidentSeverityEnum": "incidents.models.incidents.Severity",
+        "IncidentSourceEnum": "incidents.models.incidents.IncidentSource",
+        "AlertStatusEnum": "incidents.models.alerts.AlertStatus",
+    },
 }
 
 # --- Email -----------------------------------------------------------------

@@ -5,6 +5,7 @@ integration says which project the alerts feed and how severities map.
 """
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -38,6 +39,14 @@ class AlertIntegrationAuthentication(BaseAuthentication):
         return 'Bearer realm="alerts"'
 
 
+class AlertIntegrationAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = AlertIntegrationAuthentication
+    name = "alertIntegrationBearer"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "Token from `manage.py create_alert_integration`."}
+
+
 class IsAlertIntegration(BasePermission):
     def has_permission(self, request, view):
         return isinstance(request.auth, AlertIntegration)
@@ -48,9 +57,15 @@ class StringMapField(serializers.DictField):
 
     child = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if any("\x00" in str(key) for key in value):
+            raise serializers.ValidationError("Names cannot contain NUL characters.")
+        return value
+
 
 class AlertPayloadSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=AlertStatus.values)
+    status = serializers.ChoiceField(choices=AlertStatus.choices)
     labels = StringMapField()
     annotations = StringMapField(required=False, default=dict)
     startsAt = serializers.DateTimeField()  # noqa: N815 (Alertmanager's field names)
@@ -69,7 +84,7 @@ class AlertPayloadSerializer(serializers.Serializer):
 
 class AlertmanagerPayloadSerializer(serializers.Serializer):
     version = serializers.CharField(required=False, default="4")
-    status = serializers.ChoiceField(choices=AlertStatus.values)
+    status = serializers.ChoiceField(choices=AlertStatus.choices)
     receiver = serializers.CharField(allow_blank=True, required=False, default="")
     groupKey = serializers.CharField(max_length=10000)  # noqa: N815
     groupLabels = StringMapField(required=False, default=dict)  # noqa: N815

@@ -9,9 +9,9 @@ class IncidentFilter(django_filters.FilterSet):
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
     status = django_filters.ChoiceFilter(choices=IncidentStatus.choices)
     source = django_filters.ChoiceFilter(choices=IncidentSource.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="declared_at", lookup_expr="gte",
-                                             help_text="Declared at or after.")
-    until = django_filters.IsoDateTimeFilter(field_name="declared_at", lookup_expr="lt", help_text="Declared before.")
+    since = django_filters.IsoDateTimeFilter(field_name="detected_at", lookup_expr="gte",
+                                             help_text="Detected at or after.")
+    until = django_filters.IsoDateTimeFilter(field_name="detected_at", lookup_expr="lt", help_text="Detected before.")
 
     class Meta:
         model = Incident

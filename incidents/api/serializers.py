@@ -104,7 +104,7 @@ class IncidentDetailSerializer(IncidentSerializer):
 class DeclareSerializer(serializers.Serializer):
     project = serializers.SlugRelatedField(slug_field="slug", queryset=Project.objects.all())
     title = serializers.CharField(max_length=300)
-    severity = serializers.ChoiceField(choices=Severity.values)
+    severity = serializers.ChoiceField(choices=Severity.choices)
     services = serializers.ListField(child=serializers.SlugField(), required=False, default=list)
     summary = serializers.CharField(required=False, allow_blank=True, default="")
     customer_impact = serializers.CharField(required=False, allow_blank=True, default="")
@@ -127,15 +127,16 @@ class DeclareSerializer(serializers.Serializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=IncidentStatus.values)
+    status = serializers.ChoiceField(choices=IncidentStatus.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    duplicate_of = serializers.SlugRelatedField(
-        slug_field="reference", queryset=Incident.objects.all(), required=False, allow_null=True, default=None,
+    duplicate_of = serializers.PrimaryKeyRelatedField(
+        queryset=Incident.objects.all(), required=False, allow_null=True, default=None,
+        help_text="Id of the incident this one duplicates (with status=duplicate).",
     )
 
 
 class SeveritySerializer(serializers.Serializer):
-    severity = serializers.ChoiceField(choices=Severity.values)
+    severity = serializers.ChoiceField(choices=Severity.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
@@ -145,7 +146,7 @@ class NoteSerializer(serializers.Serializer):
 
 
 class RoleInputSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=IncidentRole.values)
+    role = serializers.ChoiceField(choices=IncidentRole.choices)
     user = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, queryset=User.objects.filter(is_active=True))
 
 
@@ -165,7 +166,7 @@ class TimestampsSerializer(serializers.Serializer):
 
 
 class ApprovalInputSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=ApprovalDecision.values)
+    decision = serializers.ChoiceField(choices=ApprovalDecision.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 

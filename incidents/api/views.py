@@ -31,9 +31,12 @@ def _query_time(request, name):
     raw = request.query_params.get(name)
     if not raw:
         return None
-    value = parse_datetime(raw)
+    try:
+        value = parse_datetime(raw)
+    except ValueError:  # well formed but impossible, e.g. month 13
+        value = None
     if value is None:
-        raise ValidationError({name: f"{name} must be an ISO 8601 date-time, got {raw!r}."})
+        raise ValidationError({name: [f"{name} must be an ISO 8601 date-time, got {raw!r}."]})
     return value
 
 
@@ -142,8 +145,8 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             OpenApiParameter("project", OpenApiTypes.STR, description="Project slug."),
             OpenApiParameter("service", OpenApiTypes.STR, description="Service slug."),
             OpenApiParameter("severity", OpenApiTypes.STR, enum=Severity.values),
-            OpenApiParameter("since", OpenApiTypes.DATETIME, description="Incidents declared at or after."),
-            OpenApiParameter("until", OpenApiTypes.DATETIME, description="Incidents declared before."),
+            OpenApiParameter("since", OpenApiTypes.DATETIME, description="Incidents detected at or after."),
+            OpenApiParameter("until", OpenApiTypes.DATETIME, description="Incidents detected before."),
         ],
     )
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
@@ -154,17 +157,17 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if params.get("project"):
             project = Project.objects.filter(slug=params["project"]).first()
             if project is None:
-                raise ValidationError({"project": f"No project {params['project']!r}."})
+                raise ValidationError({"project": [f"No project {params['project']!r}."]})
         service = None
         if params.get("service"):
             service = Service.objects.filter(slug=params["service"])
             if project is not None:
                 service = service.filter(project=project)
             if not service.exists():
-                raise ValidationError({"service": f"No service {params['service']!r}."})
+                raise ValidationError({"service": [f"No service {params['service']!r}."]})
         severity = params.get("severity") or None
         if severity is not None and severity not in Severity.values:
-            raise ValidationError({"severity": f"severity must be one of {', '.join(Severity.values)}."})
+            raise ValidationError({"severity": [f"severity must be one of {', '.join(Severity.values)}."]})
         result = incident_metrics(project=project, service=service, severity=severity,
                                   since=_query_time(request, "since"), until=_query_time(request, "until"))
         return Response(s.MetricsSerializer(result).data)

@@ -4,6 +4,7 @@ MTTD = detected - impact started; MTTA = acknowledged - detected;
 MTTM = mitigated - impact started; MTTR = resolved - impact started.
 An incident lacking either timestamp is left out of that metric and counted
 as missing, never treated as zero. Cancelled and duplicate incidents do not count.
+The period (`since`, `until`) selects incidents by detection time.
 """
 
 from datetime import datetime
@@ -43,9 +44,9 @@ def metrics_queryset(*, project=None, service=None, severity=None, since=None, u
     if severity:
         incidents = incidents.filter(severity=severity)
     if since is not None:
-        incidents = incidents.filter(declared_at__gte=since)
+        incidents = incidents.filter(detected_at__gte=since)
     if until is not None:
-        incidents = incidents.filter(declared_at__lt=until)
+        incidents = incidents.filter(detected_at__lt=until)
     return incidents
 
 

@@ -363,6 +363,8 @@ def incident_correct_timestamps(*, incident: Incident, changes: dict, actor=None
     unknown = set(changes) - set(TIMESTAMP_FIELDS)
     if unknown:
         raise ValidationError({sorted(unknown)[0]: f"Only {', '.join(TIMESTAMP_FIELDS)} can be corrected."})
+    if "detected_at" in changes and changes["detected_at"] is None:
+        raise ValidationError({"detected_at": "An incident keeps a detection time (its targets count from it)."})
     now = timezone.now()
     for name, value in changes.items():
         if value is not None and value > now + FUTURE_TOLERANCE:

@@ -135,3 +135,31 @@ def webhook_deliveries_retry(now: datetime | None = None) -> int:
             logger.exception("webhook delivery %s crashed", delivery_id)
         tried += 1
     return tried
+
+
+def email_failures_record(now: datetime | None = None, lookback: timedelta = timedelta(days=2)) -> int:
+    """Put failed responder emails (sent by the core's notification task) on their incident's timeline,
+    once each. Returns how many new entries were written."""
+    from incidents.services.timeline import record_event
+    from opsportal.models import Notification, NotificationStatus
+
+    now = now or timezone.now()
+    failed = Notification.objects.filter(
+        key__startswith="incident:", status=NotificationStatus.FAILED, created_at__gte=now - lookback
+    )
+    written = 0
+    for notification in failed:
+        incident_id = notification.key.split(":")[1]
+        incident = Incident.objects.filter(pk=incident_id).first() if incident_id.isdigit() else None
+        if incident is None:
+            continue
+        with transaction.atomic():
+            event = record_event(
+                incident, kind=IncidentEventKind.NOTIFICATION_FAILURE,
+                text=f"Email '{notification.subject}' to responders failed after {notification.attempts} "
+                     f"attempt(s): {notification.last_error}",
+                data={"notification_id": notification.pk, "attempts": notification.attempts},
+                dedup_key=f"notification:{notification.pk}:failed",
+            )
+        written += event is not None
+    return written

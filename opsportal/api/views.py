@@ -4,11 +4,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from opsportal.api import serializers as s
 from opsportal.api.filters import ApprovalFilter, EvidenceRecordFilter, ServiceFilter, ValidationEntryFilter
+from opsportal.api.parsers import DEFAULT_PARSERS
 from opsportal.models import (
     Approval,
     EvidenceRecord,
@@ -79,7 +79,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
     )
     @action(
         detail=True, methods=["post"], url_path=PHASE_PATH + "/escalate",
-        parser_classes=[JSONParser, MultiPartParser, FormParser],
+        parser_classes=DEFAULT_PARSERS,
     )
     def escalate(self, request, slug=None, phase=None):
         """Mark the phase `automation_enforced: false` with a reason and manual evidence."""
@@ -123,7 +123,7 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     queryset = EvidenceRecord.objects.select_related("project", "created_by")
     serializer_class = s.EvidenceRecordSerializer
     filterset_class = EvidenceRecordFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = DEFAULT_PARSERS
 
     def get_serializer_class(self):
         return s.ManualEvidenceInputSerializer if self.action == "create" else s.EvidenceRecordSerializer

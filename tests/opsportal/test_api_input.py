@@ -79,3 +79,13 @@ def test_escalate_through_the_api(api_as, operator, viewer, project):
     manifest = api_as(viewer).get("/api/v1/projects/shop/manifest/").json()
     assert manifest["phases"]["phase6"]["automation_enforced"] is False
     assert Manifest.objects.get().phases["phase6"]["escalations"][0]["by"] == "operator"
+
+
+def test_nul_characters_are_refused_naming_the_field(api_as, operator, project):
+    client = api_as(operator)
+    response = client.post("/api/v1/services/", {"project": "\x00", "slug": "a", "name": "b"}, format="json")
+    assert response.status_code == 400
+    assert "project" in str(response.json())
+    response = client.get("/api/v1/evidence/?kind=%00")
+    assert response.status_code == 400
+    assert "kind" in response.json()

@@ -42,7 +42,21 @@ def flatmap_path_parameters(context, path_parameters):
 
 
 @pytest.fixture
-def superuser_token(db):
+def keep_test_connection():
+    """Calls go straight to the WSGI app, not through Django's test client, so
+    stop Django closing the test transaction's connection at the end of each request."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def superuser_token(db, keep_test_connection):
     from django.contrib.auth import get_user_model
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))

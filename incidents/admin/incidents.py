@@ -1,0 +1,296 @@
+"""Incident admin: the list operators watch, the change page they run incidents from."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
+
+from incidents.admin.forms import ChangeSeverityForm, DeclareIncidentForm, IncidentChangeForm
+from incidents.models import Alert, Incident, IncidentEvent, IncidentRoleAssignment, IncidentStatus
+from incidents.selectors.incidents import incident_runbooks, target_states, target_summary
+from incidents.services import (
+    incident_acknowledge,
+    incident_add_note,
+    incident_assign_role,
+    incident_change_severity,
+    incident_correct_timestamps,
+    incident_declare,
+    incident_record_approval,
+    incident_transition,
+    incident_update_details,
+)
+from incidents.services.lifecycle import EDITABLE_DETAILS, TIMESTAMP_FIELDS
+from opsportal.models import ApprovalDecision
+
+SEVERITY_COLOURS = {"SEV1": "#b00020", "SEV2": "#e65100", "SEV3": "#f9a825", "SEV4": "#1565c0", "SEV5": "#607d8b"}
+STATUS_COLOURS = {
+    "triage": "#b00020", "investigating": "#e65100", "identified": "#f9a825", "monitoring": "#1565c0",
+    "resolved": "#2e7d32", "closed": "#607d8b", "cancelled": "#9e9e9e", "duplicate": "#9e9e9e",
+}
+TARGET_COLOURS = {"breached": "#b00020", "running": "#e65100", "met": "#2e7d32"}
+
+
+def badge(text, colour):
+    return format_html(
+        '<span style="background:{};color:#fff;padding:1px 6px;border-radius:8px;white-space:nowrap">{}</span>',
+        colour, text,
+    )
+
+
+def _messages(exc) -> str:
+    if hasattr(exc, "message_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return "; ".join(getattr(exc, "messages", [str(exc)]))
+
+
+class TimelineInline(admin.TabularInline):
+    """Existing entries are read-only; new notes come from the "Add note" field above."""
+
+    model = IncidentEvent
+    extra = 0
+    can_delete = False
+    fields = ["occurred_at", "kind", "author", "text"]
+    readonly_fields = fields
+    verbose_name_plural = "timeline"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RoleInline(admin.TabularInline):
+    model = IncidentRoleAssignment
+    extra = 0
+    can_delete = False
+    fields = ["role", "user", "assigned_at", "relieved_at", "assigned_by"]
+    readonly_fields = fields
+    verbose_name_plural = "roles (assign with the fields above)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "assigned_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AlertInline(admin.TabularInline):
+    model = Alert
+    extra = 0
+    can_delete = False
+    fields = ["alert_name", "status", "labels_text", "starts_at", "ends_at", "generator_url"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    form = IncidentChangeForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["reference", "title", "severity_badge", "status_badge", "project", "service_list",
+                    "commander", "age", "target_badge"]
+    list_display_links = ["reference", "title"]
+    list_filter = ["project", "services", "severity", "status", "source", "declared_at"]
+    search_fields = ["reference", "title", "alerts__labels_text"]
+    date_hierarchy = "declared_at"
+    inlines = [RoleInline, AlertInline, TimelineInline]
+    actions = ["acknowledge_action", "change_severity_action", "resolve_action", "close_action", "approve_action"]
+    readonly_fields = ["reference", "project", "severity_badge", "status_badge", "source", "group_key",
+                       "commander", "declared_at", "targets_display", "runbooks_display", "severity_description"]
+    fieldsets = [
+        (None, {"fields": ["reference", "project", "status_badge", "severity_badge", "severity_description",
+                           "source", "group_key", "commander", "title", "summary", "customer_impact",
+                           "services"]}),
+        ("Response", {"fields": ["move_to", "duplicate_of", "new_severity", "change_reason", "add_note",
+                                 ("assign_role", "assign_to")]}),
+        ("Response targets and runbooks", {"fields": ["targets_display", "runbooks_display", "runbook_url"]}),
+        ("Timestamps (corrections are kept on the timeline)", {"fields": ["declared_at", *TIMESTAMP_FIELDS]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "commander").prefetch_related("services")
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [fs for fs in self.fieldsets if fs[0] != "Response"]  # viewers see, they don't act
+        return self.fieldsets
+
+    # --- list columns --------------------------------------------------------
+    @admin.display(description="severity", ordering="severity")
+    def severity_badge(self, obj):
+        return badge(obj.severity, SEVERITY_COLOURS.get(obj.severity, "#000"))
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return badge(obj.get_status_display(), STATUS_COLOURS.get(obj.status, "#000"))
+
+    @admin.display(description="services")
+    def service_list(self, obj):
+        return ", ".join(s.slug for s in obj.services.all()) or "-"
+
+    @admin.display(description="age", ordering="declared_at")
+    def age(self, obj):
+        end = obj.resolved_at or (obj.closed_at if not obj.is_open else None) or timezone.now()
+        return timesince(obj.declared_at, end).split(",")[0]
+
+    @admin.display(description="targets")
+    def target_badge(self, obj):
+        word = target_summary(obj)
+        return badge(word, TARGET_COLOURS.get(word, "#9e9e9e"))
+
+    @admin.display(description="response targets")
+    def targets_display(self, obj):
+        rows = []
+        for measure, state in target_states(obj).items():
+            detail = ""
+            if state["due_at"]:
+                detail = f"due {timezone.localtime(state['due_at']):%Y-%m-%d %H:%M}"
+            if state["seconds_left"] is not None:
+                minutes = state["seconds_left"] // 60
+                detail += f", {minutes // 60}h {minutes % 60}m left"
+            rows.append((measure, state["state"], detail))
+        return format_html_join(mark_safe("<br>"), "{}: <b>{}</b> {}", rows)
+
+    @admin.display(description="runbooks")
+    def runbooks_display(self, obj):
+        runbooks = incident_runbooks(obj)
+        if not runbooks:
+            return "-"
+        return format_html_join(mark_safe("<br>"), '<a href="{}" rel="noopener">{}</a>',
+                                ((r["url"], r["title"]) for r in runbooks))
+
+    # --- declare (the add page) ----------------------------------------------
+    def add_view(self, request, form_url="", extra_context=None):
+        """The add page is the "Declare incident" form; declaring goes through the service."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = DeclareIncidentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                incident = incident_declare(actor=request.user, **data)
+            except ValidationError as exc:
+                for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                self.message_user(request, f"{incident.reference} declared.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
+        context = {
+            **self.admin_site.each_context(request), "title": "Declare incident", "form": form,
+            "opts": self.model._meta, "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/incidents/declare.html", context)
+
+    # --- change page ---------------------------------------------------------
+    def save_model(self, request, obj, form, change):
+        """Hand each change to its service; if one refuses, nothing of this save is kept."""
+        before = Incident.objects.get(pk=obj.pk)
+        data = form.cleaned_data
+        try:
+            details = {name: data[name] for name in EDITABLE_DETAILS if name in form.changed_data}
+            services = data["services"] if "services" in form.changed_data else None
+            if details or services is not None:
+                incident_update_details(incident=before, actor=request.user, services=services, **details)
+            stamps = {name: data[name] for name in TIMESTAMP_FIELDS if name in form.changed_data}
+            if stamps:
+                incident_correct_timestamps(incident=before, changes=stamps, actor=request.user,
+                                            reason=data.get("change_reason", ""))
+            if data.get("new_severity") and data["new_severity"] != before.severity:
+                incident_change_severity(incident=before, severity=data["new_severity"], actor=request.user,
+                                         reason=data.get("change_reason", ""))
+            if data.get("add_note"):
+                incident_add_note(incident=before, text=data["add_note"], actor=request.user)
+            if data.get("assign_role"):
+                incident_assign_role(incident=before, role=data["assign_role"], user=data["assign_to"],
+                                     actor=request.user)
+            if data.get("move_to"):
+                incident_transition(incident=before, to_status=data["move_to"], actor=request.user,
+                                    duplicate_of=data.get("duplicate_of"))
+        except (ValidationError, PermissionDenied) as exc:
+            transaction.set_rollback(True)
+            request._incident_refused = True
+            self.message_user(request, f"Not saved: {_messages(exc)}", messages.ERROR)
+
+    def save_related(self, request, form, formsets, change):
+        # Services were set by the service above (not form.save_m2m); the inlines are read-only.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "_incident_refused", False):
+            super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        if getattr(request, "_incident_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    # --- actions -------------------------------------------------------------
+    def _each(self, request, queryset, verb, call):
+        done, refused = [], []
+        for incident in queryset.select_related("project"):
+            try:
+                call(incident)
+                done.append(incident.reference)
+            except (ValidationError, PermissionDenied) as exc:
+                refused.append(f"{incident.reference}: {_messages(exc)}")
+        if done:
+            self.message_user(request, f"{verb}: {', '.join(done)}.", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+
+    @admin.action(description="Acknowledge", permissions=["change"])
+    def acknowledge_action(self, request, queryset):
+        self._each(request, queryset, "Acknowledged",
+                   lambda i: incident_acknowledge(incident=i, actor=request.user))
+
+    @admin.action(description="Resolve", permissions=["change"])
+    def resolve_action(self, request, queryset):
+        self._each(request, queryset, "Resolved",
+                   lambda i: incident_transition(incident=i, to_status=IncidentStatus.RESOLVED, actor=request.user))
+
+    @admin.action(description="Close", permissions=["change"])
+    def close_action(self, request, queryset):
+        self._each(request, queryset, "Closed",
+                   lambda i: incident_transition(incident=i, to_status=IncidentStatus.CLOSED, actor=request.user))
+
+    @admin.action(description="Change severity", permissions=["change"])
+    def change_severity_action(self, request, queryset):
+        form = ChangeSeverityForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._each(request, queryset, f"Severity {form.cleaned_data['severity']}", lambda i: (
+                incident_change_severity(incident=i, severity=form.cleaned_data["severity"],
+                                         reason=form.cleaned_data["reason"], actor=request.user)))
+            return None
+        context = {
+            **self.admin_site.each_context(request), "title": "Change severity", "form": form,
+            "incidents": queryset, "opts": self.model._meta, "action_name": "change_severity_action",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/incidents/change_severity.html", context)
+
+    def has_approve_permission(self, request):
+        return request.user.has_perms(["incidents.approve_incident_response", "opsportal.decide_approval"])
+
+    @admin.action(description="Approve incident response (Managers; not the commander)", permissions=["approve"])
+    def approve_action(self, request, queryset):
+        self._each(request, queryset, "Incident response approved", lambda i: incident_record_approval(
+            incident=i, decision=ApprovalDecision.APPROVE, approver=request.user))

@@ -1,0 +1,98 @@
+"""Admin of what feeds and shapes incidents: alert integrations, alerts, targets, responders."""
+
+import secrets
+
+from django.contrib import admin, messages
+from django.db import models
+
+from incidents.models import (
+    Alert,
+    AlertIntegration,
+    ProjectResponders,
+    ResponseTarget,
+    WebhookDelivery,
+)
+from incidents.services.alerts import alert_integration_rotate_token, token_sha256
+from incidents.services.targets import response_targets_reapply
+from opsportal.admin.mixins import ReadOnlyAdminMixin, pretty_json
+
+
+@admin.register(AlertIntegration)
+class AlertIntegrationAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["name", "project", "severity_label", "default_severity", "service_label", "active",
+                    "token_hint", "last_used_at"]
+    list_filter = ["project", "active"]
+    list_select_related = ["project"]
+    search_fields = ["name", "project__name"]
+    readonly_fields = ["token_hint", "last_used_at", "created_at"]
+    actions = ["rotate_token"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            # New integration: a token is made here and shown once; only its hash is stored.
+            token = secrets.token_urlsafe(32)
+            obj.token_sha256, obj.token_hint = token_sha256(token), token[:6]
+            super().save_model(request, obj, form, change)
+            self.message_user(request, f"Token for {obj} (shown once, store it now): {token}", messages.WARNING)
+            return
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Issue a new token (the old one stops working)", permissions=["change"])
+    def rotate_token(self, request, queryset):
+        for integration in queryset:
+            token = alert_integration_rotate_token(integration=integration)
+            self.message_user(request, f"New token for {integration} (shown once): {token}", messages.WARNING)
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["alert_name", "status", "project", "incident", "starts_at", "ends_at", "labels_text"]
+    list_filter = ["project", "status", "integration", "starts_at"]
+    list_select_related = ["project", "incident"]
+    search_fields = ["alert_name", "labels_text", "fingerprint", "incident__reference"]
+    date_hierarchy = "starts_at"
+    fields = ["integration", "project", "incident", "alert_name", "status", "fingerprint", "labels_pretty",
+              "annotations_pretty", "starts_at", "ends_at", "generator_url", "group_key", "first_received_at",
+              "last_received_at"]
+    readonly_fields = fields
+
+    @admin.display(description="labels")
+    def labels_pretty(self, obj):
+        return pretty_json(obj.labels)
+
+    @admin.display(description="annotations")
+    def annotations_pretty(self, obj):
+        return pretty_json(obj.annotations)
+
+
+@admin.register(ResponseTarget)
+class ResponseTargetAdmin(admin.ModelAdmin):
+    list_display = ["severity", "measure", "amount", "unit", "updated_at"]
+    list_editable = ["amount", "unit"]
+    list_filter = ["severity", "measure"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        updated = response_targets_reapply(obj.severity)
+        if updated:
+            self.message_user(request, f"Due times of {updated} open {obj.severity} incident(s) recomputed.")
+
+
+@admin.register(ProjectResponders)
+class ProjectRespondersAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["project", "number_prefix", "email_list", "webhook_url"]
+    list_select_related = ["project"]
+
+    @admin.display(description="emails")
+    def email_list(self, obj):
+        return ", ".join(obj.emails)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "incident", "status", "attempts", "next_attempt_at", "delivered_at"]
+    list_filter = ["status", "created_at"]
+    list_select_related = ["incident"]
+    search_fields = ["key", "incident__reference"]

@@ -1,0 +1,34 @@
+"""Admin home panels: live incidents and breached response targets."""
+
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from incidents.models import Incident
+from incidents.selectors.reports import admin_url, live_incidents
+
+LIMIT = 10
+
+
+def _row(incident: Incident, now, extra: str = "") -> dict:
+    commander = incident.commander.get_username() if incident.commander_id else "no commander"
+    age = timesince(incident.declared_at, now).split(",")[0]
+    detail = f"{incident.severity} · {incident.get_status_display()} · {commander} · {age}"
+    return {"label": f"{incident.reference} {incident.title}", "url": admin_url(incident),
+            "detail": f"{detail}{extra}"}
+
+
+def panels(request) -> list[dict]:
+    if not request.user.has_perm("incidents.view_incident"):
+        return []
+    now = timezone.now()
+    live = list(live_incidents()[:LIMIT])
+    breached = list(
+        live_incidents().filter(pk__in=Incident.objects.open().target_breached(now).values("pk"))[:LIMIT]
+    )
+    return [
+        {"title": "Live incidents", "rows": [_row(i, now) for i in live], "empty": "No open incidents.",
+         "order": 10},
+        {"title": "Breached response targets",
+         "rows": [_row(i, now, " · target breached") for i in breached],
+         "empty": "Every open incident is within its response targets.", "order": 11},
+    ]

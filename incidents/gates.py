@@ -1,0 +1,38 @@
+"""Quality gate `incidents_within_target`: the specification's "Incidents resolved within target timeframes"."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import F
+from django.utils import timezone
+
+from incidents.models import Incident
+
+GATE = "incidents_within_target"
+WINDOW = timedelta(days=90)
+REQUIRED_SHARE = Decimal("90")
+
+
+def evaluate(project) -> list[dict]:
+    """PASS when no open incident is past a response target and at least 90% of the incidents
+    resolved in the last 90 days met their resolve target."""
+    now = timezone.now()
+    counted = Incident.objects.filter(project=project).counted()
+    overdue = list(counted.open().target_breached(now).values_list("reference", flat=True)[:10])
+    resolved = counted.filter(resolved_at__gte=now - WINDOW)
+    total = resolved.count()
+    met = resolved.filter(resolved_at__lte=F("resolve_due_at")).count()
+    share = (Decimal(met) * 100 / total).quantize(Decimal("0.1")) if total else None
+    reasons, result = [], "PASS"
+    if overdue:
+        result = "FAIL"
+        reasons.append(f"Open incidents past a response target: {', '.join(overdue)}.")
+    if share is not None and share < REQUIRED_SHARE:
+        result = "FAIL"
+        reasons.append(f"{share}% of the {total} incidents resolved in the last 90 days met their resolve target "
+                       f"(at least {REQUIRED_SHARE}% required).")
+    if result == "PASS":
+        reasons.append(f"{met} of {total} incidents resolved in the last 90 days met their resolve target; "
+                       "no open incident is past a target." if total else
+                       "No incidents resolved in the last 90 days; no open incident is past a target.")
+    return [{"gate": GATE, "result": result, "reason": " ".join(reasons)}]

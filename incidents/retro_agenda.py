@@ -1,0 +1,22 @@
+"""Incidents for a retrospective's agenda (retros app)."""
+
+from incidents.models import Incident
+from incidents.selectors.reports import admin_url, mttr_minutes
+
+
+def agenda_data(*, project, since, until) -> dict:
+    incidents = Incident.objects.filter(project=project, detected_at__gte=since, detected_at__lt=until).counted()
+    return {
+        "incidents": [
+            {
+                "number": incident.reference,
+                "title": incident.title,
+                "severity": incident.severity,
+                "status": incident.status,
+                "mttr_minutes": mttr_minutes(incident),
+                "postmortem_state": None,  # filled by the postmortem module (issue 5)
+                "url": admin_url(incident),
+            }
+            for incident in incidents.order_by("detected_at", "id")
+        ]
+    }
