@@ -150,7 +150,7 @@ def test_admin_changelist_query_count_is_constant(client, project, operator, man
     from django.test.utils import CaptureQueriesContext
 
     def make(n):
-        for i in range(n):
+        for _ in range(n):
             action_item_create(project=project, title=f"Item {ActionItem.objects.count()}", owner=operator)
 
     url = reverse("admin:incidents_actionitem_changelist")

@@ -1,5 +1,4 @@
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,6 +7,7 @@ from django.utils import timezone
 from incidents.models import Incident, Postmortem, PostmortemStatus
 from incidents.selectors.postmortems import approval_progress, approved_vs_current_diff, current_approvals
 from incidents.services import (
+    incident_transition,
     postmortem_create,
     postmortem_decide,
     postmortem_publish,
@@ -72,28 +72,36 @@ def test_timeline_section_is_prefilled_from_the_incident_timeline(project, opera
 
 # --- due dates ------------------------------------------------------------------
 
-@pytest.mark.parametrize("severity,expected_day", [("SEV1", 30), ("SEV2", 3), ("SEV3", 10)])
-def test_due_dates_count_business_days_after_resolution(project, severity, expected_day):
-    # Resolved Wednesday 2026-11-25 10:00 UTC: SEV1 +3 business days = Mon 30th, SEV2 +5 = Wed 2 Dec, others +10.
+@pytest.mark.parametrize("severity,expected", [
+    ("SEV1", datetime(2026, 11, 30, 10, 0, tzinfo=UTC)),  # +3 business days: Thu, Fri, Mon
+    ("SEV2", datetime(2026, 12, 2, 10, 0, tzinfo=UTC)),   # +5: Thu, Fri, Mon, Tue, Wed
+    ("SEV3", datetime(2026, 12, 9, 10, 0, tzinfo=UTC)),   # +10
+])
+def test_due_dates_count_business_days_after_resolution(project, severity, expected):
     incident = declare(project, severity=severity)
-    resolved = datetime(2026, 11, 25, 10, 0, tzinfo=dt_timezone.utc)
-    Incident.objects.filter(pk=incident.pk).update(status="resolved", resolved_at=resolved, impact_started_at=None,
-                                                   detected_at=None, acknowledged_at=None)
+    resolved = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
+    Incident.objects.filter(pk=incident.pk).update(status="resolved", resolved_at=resolved)
     incident.refresh_from_db()
-    due = postmortem_due_at(incident)
-    month = 11 if severity == "SEV1" else 12
-    expected = {"SEV1": 30, "SEV2": 2, "SEV3": 9}[severity]
-    assert (due.month, due.day, due.hour) == (month, expected, 10)
-    assert expected_day  # the parametrised day documents the calendar, the dict above is exact
+    assert postmortem_due_at(incident) == expected
+
+
+def test_due_date_is_set_once_the_incident_resolves(project, operator):
+    incident = declare(project, severity="SEV2")
+    postmortem, _ = postmortem_create(incident=incident, owner=operator)
+    assert postmortem.due_at is None
+    incident_transition(incident=incident, to_status="resolved")
+    postmortems_ensure_required()
+    postmortem.refresh_from_db()
+    assert postmortem.due_at is not None and postmortem.due_at > timezone.now()
 
 
 def test_due_days_are_configurable(project, settings):
     settings.OPSPORTAL = {**settings.OPSPORTAL, "POSTMORTEM_DUE_BUSINESS_DAYS": {"SEV2": 1}}
     incident = declare(project, severity="SEV2")
-    resolved = datetime(2026, 11, 27, 9, 0, tzinfo=dt_timezone.utc)  # Friday
+    resolved = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # Friday
     Incident.objects.filter(pk=incident.pk).update(status="resolved", resolved_at=resolved)
     incident.refresh_from_db()
-    assert postmortem_due_at(incident) == datetime(2026, 11, 30, 9, 0, tzinfo=dt_timezone.utc)
+    assert postmortem_due_at(incident) == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
 # --- submission -------------------------------------------------------------------
