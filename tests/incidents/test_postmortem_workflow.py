@@ -237,9 +237,11 @@ def test_lessons_go_to_the_knowledge_base_on_publish(project, manager, operator)
     postmortem = in_review(project, owner=operator)
     postmortem = postmortem_decide(postmortem=postmortem, decision="approve", approver=manager)
     postmortem_publish(postmortem=postmortem, actor=operator)
-    from knowledgebase.models import Article  # noqa: PLC0415
+    from knowledgebase.models import Article
 
-    assert Article.objects.filter(title__contains=postmortem.title).exists()
+    article = Article.objects.get(slug=f"lessons-{postmortem.incident.reference.lower()}")
+    assert article.related_incident_ids == [postmortem.incident_id]
+    assert "Written went well." in article.body
 
 
 def test_overdue_drafts_are_remind_once_per_owner_per_day(project, operator, manager):
