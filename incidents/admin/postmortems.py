@@ -94,6 +94,9 @@ class PostmortemForm(forms.ModelForm):
             self.fields["expected_revision"].initial = self.instance.revision
         if "title" in self.fields:
             self.fields["title"].required = False
+        for field, heading, required in SECTIONS:
+            if field in self.fields:
+                self.fields[field].label = heading + ("" if required else " (optional)")
 
 
 class ActionItemInline(admin.TabularInline):
@@ -184,6 +187,9 @@ class PostmortemAdmin(admin.ModelAdmin):
     @admin.display(description="open items", ordering="_open_items")
     def open_items(self, obj):
         return obj._open_items
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a postmortem, its revisions and approvals are the audit trail
 
     # --- saving through the services ------------------------------------------
     def save_model(self, request, obj, form, change):
