@@ -297,6 +297,7 @@ class PostmortemAdmin(admin.ModelAdmin):
             path("<int:pk>/publish/", wrap(self.publish_view), name="incidents_postmortem_publish"),
             path("<int:pk>/prefill-timeline/", wrap(self.prefill_view), name="incidents_postmortem_prefill"),
             path("<int:pk>/report.<str:fmt>", wrap(self.report_view), name="incidents_postmortem_report"),
+            path("require/<int:incident_id>/", wrap(self.require_view), name="incidents_postmortem_require"),
             *super().get_urls(),
         ]
 
@@ -369,6 +370,22 @@ class PostmortemAdmin(admin.ModelAdmin):
         postmortem_prefill_timeline(postmortem=postmortem, actor=request.user)
         self.message_user(request, "Timeline refreshed from the incident timeline.", messages.SUCCESS)
         return self._back(pk)
+
+    def require_view(self, request, incident_id):
+        """A Manager requires a postmortem for an incident the rules did not catch (from the incident page)."""
+        from incidents.models import Incident
+        from incidents.services import postmortem_request
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        incident = get_object_or_404(Incident, pk=incident_id)
+        try:
+            postmortem = postmortem_request(incident=incident, actor=request.user, reason=request.POST.get("reason"))
+        except ValidationError as exc:
+            self.message_user(request, f"Not required: {_errors(exc)}", messages.ERROR)
+            return redirect(reverse("admin:incidents_incident_change", args=[incident_id]))
+        self.message_user(request, "Postmortem required; the draft is ready for its owner.", messages.SUCCESS)
+        return self._back(postmortem.pk)
 
     def report_view(self, request, pk, fmt):
         postmortem = get_object_or_404(Postmortem.objects.select_related("incident", "project", "owner"), pk=pk)

@@ -181,3 +181,26 @@ def test_changelist_queries_are_constant(client, manager, operator, project, dja
     with CaptureQueriesContext(connection) as twenty:
         client.get(url)
     assert len(five) == len(twenty)
+
+
+def test_incident_page_shows_the_requirement_and_managers_can_require_one(client, manager, operator, project):
+    from tests.incidents.factories import declare
+    from tests.incidents.postmortem_factories import resolved_incident
+
+    significant = resolved_incident(project, severity="SEV1")
+    minor = declare(project, severity="SEV4", title="Typo on banner")
+    client.force_login(operator)
+    page = client.get(reverse("admin:incidents_incident_change", args=[significant.pk])).content.decode()
+    assert "required (SEV1: postmortems are required for SEV1 and SEV2)" in page
+    page = client.get(reverse("admin:incidents_incident_change", args=[minor.pk])).content.decode()
+    assert "not required." in page and "Require a postmortem" not in page
+    url = reverse("admin:incidents_postmortem_require", args=[minor.pk])
+    assert client.post(url, {"reason": "x"}).status_code == 403
+    client.force_login(manager)
+    assert "Require a postmortem" in client.get(
+        reverse("admin:incidents_incident_change", args=[minor.pk])).content.decode()
+    response = client.post(url, {"reason": "Third banner incident this month"})
+    postmortem = Postmortem.objects.get(incident=minor)
+    assert response.status_code == 302 and postmortem.required
+    page = client.get(reverse("admin:incidents_incident_change", args=[minor.pk])).content.decode()
+    assert "Third banner incident this month" in page and "Draft" in page
