@@ -204,3 +204,16 @@ def test_incident_page_shows_the_requirement_and_managers_can_require_one(client
     assert response.status_code == 302 and postmortem.required
     page = client.get(reverse("admin:incidents_incident_change", args=[minor.pk])).content.decode()
     assert "Third banner incident this month" in page and "Draft" in page
+
+
+def test_refresh_timeline_from_the_incident(client, operator, project):
+    from incidents.services import incident_add_note
+
+    postmortem = postmortem_for(project, owner=operator)
+    incident_add_note(incident=postmortem.incident, text="Rolled back the payment SDK", actor=operator)
+    client.force_login(operator)
+    assert 'id="pm-prefill"' in client.get(change_url(postmortem)).content.decode()
+    client.post(reverse("admin:incidents_postmortem_prefill", args=[postmortem.pk]))
+    postmortem.refresh_from_db()
+    assert "Rolled back the payment SDK" in postmortem.timeline
+    assert client.get(reverse("admin:incidents_postmortem_prefill", args=[postmortem.pk])).status_code == 405
