@@ -32,8 +32,9 @@ class TargetStatesSerializer(serializers.Serializer):
 class IncidentSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     services = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    commander = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
-    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    commander = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
+    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
+    runbook_url = serializers.CharField(read_only=True, help_text="http(s) URL, or empty.")
     targets = serializers.SerializerMethodField()
 
     class Meta:
@@ -52,7 +53,7 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class IncidentEventSerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    author = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
 
     class Meta:
         model = IncidentEvent
@@ -62,7 +63,7 @@ class IncidentEventSerializer(serializers.ModelSerializer):
 
 class RoleAssignmentSerializer(serializers.ModelSerializer):
     user = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
-    assigned_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    assigned_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
 
     class Meta:
         model = IncidentRoleAssignment
@@ -71,6 +72,8 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
 
 
 class AlertSerializer(serializers.ModelSerializer):
+    generator_url = serializers.CharField(read_only=True)
+
     class Meta:
         model = Alert
         fields = ["id", "fingerprint", "alert_name", "status", "labels", "annotations", "starts_at", "ends_at",
@@ -80,7 +83,7 @@ class AlertSerializer(serializers.ModelSerializer):
 
 class RunbookLinkSerializer(serializers.Serializer):
     title = serializers.CharField()
-    url = serializers.URLField()
+    url = serializers.CharField()
     source = serializers.CharField()
 
 
