@@ -62,7 +62,7 @@ class PostmortemSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     incident = serializers.PrimaryKeyRelatedField(read_only=True)
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
-    owner = serializers.SlugRelatedField(slug_field=USERNAME, read_only=True)
+    owner = serializers.SlugRelatedField(slug_field=USERNAME, read_only=True, allow_null=True)
     co_authors = serializers.SlugRelatedField(slug_field=USERNAME, many=True, read_only=True)
     overdue = serializers.SerializerMethodField()
 
@@ -137,7 +137,8 @@ class RequestPostmortemSerializer(serializers.Serializer):
 class ActionItemSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     owner = serializers.SlugRelatedField(slug_field=USERNAME, read_only=True)
-    verified_by = serializers.SlugRelatedField(slug_field=USERNAME, read_only=True)
+    verified_by = serializers.SlugRelatedField(slug_field=USERNAME, read_only=True, allow_null=True)
+    ticket_url = serializers.CharField(read_only=True, help_text="External ticket URL, or empty.")
     overdue = serializers.SerializerMethodField()
     awaiting_verification = serializers.BooleanField(read_only=True)
 
