@@ -191,6 +191,7 @@ class CommentSerializer(serializers.Serializer):
 
 class PostmortemFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(field_name="project__slug")
+    incident = django_filters.NumberFilter(field_name="incident_id")
     status = django_filters.ChoiceFilter(choices=PostmortemStatus.choices)
     owner = django_filters.CharFilter(field_name=f"owner__{USERNAME}")
     severity = django_filters.CharFilter(field_name="incident__severity")
@@ -201,7 +202,7 @@ class PostmortemFilter(django_filters.FilterSet):
 
     class Meta:
         model = Postmortem
-        fields = ["project", "status", "owner", "severity", "required", "overdue", "awaiting_my_review"]
+        fields = ["project", "incident", "status", "owner", "severity", "required", "overdue", "awaiting_my_review"]
 
     def filter_overdue(self, queryset, name, value):
         overdue = Postmortem.objects.overdue(timezone.now()).values("pk")

@@ -145,9 +145,12 @@ class Postmortem(models.Model):
         return self.rendered_html
 
     def approval_authors(self):
-        """Four-eyes: the owner and every co-author are authors."""
-        authors = [self.owner_id] if self.owner_id else []
-        return authors + [user.pk for user in self.co_authors.all()]
+        """Four-eyes: the owner, every co-author, and anyone who edited the text (revisions after the
+        first, which only holds the prefilled draft) are authors and cannot decide on it."""
+        authors = {self.owner_id} if self.owner_id else set()
+        authors |= {user.pk for user in self.co_authors.all()}
+        authors |= set(self.revisions.filter(number__gt=1, author__isnull=False).values_list("author_id", flat=True))
+        return sorted(authors)
 
     def missing_sections(self) -> list[str]:
         return [field for field in REQUIRED_SECTIONS if not (getattr(self, field) or "").strip()]

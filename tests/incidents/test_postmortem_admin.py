@@ -217,3 +217,13 @@ def test_refresh_timeline_from_the_incident(client, operator, project):
     postmortem.refresh_from_db()
     assert "Rolled back the payment SDK" in postmortem.timeline
     assert client.get(reverse("admin:incidents_postmortem_prefill", args=[postmortem.pk])).status_code == 405
+
+
+def test_a_manager_who_approved_waits_for_the_second(client, manager, manager2, operator, project):
+    postmortem = in_review(project, owner=operator, severity="SEV1")
+    postmortem_decide(postmortem=postmortem, decision="approve", approver=manager)
+    client.force_login(manager)
+    html = client.get(change_url(postmortem)).content.decode()
+    assert 'id="pm-approve"' not in html and "You approved this text" in html
+    client.force_login(manager2)
+    assert 'id="pm-approve"' in client.get(change_url(postmortem)).content.decode()

@@ -259,3 +259,11 @@ def test_overdue_drafts_are_remind_once_per_owner_per_day(project, operator, man
     assert postmortems_remind_overdue() == 0  # same day: already sent
     mine = Notification.objects.get(key__startswith=f"postmortem-overdue:{operator.pk}:")
     assert mine.recipients == [operator.email] and "2 overdue" in mine.subject
+
+
+def test_a_manager_who_edited_the_text_cannot_approve_it(project, manager, manager2, operator):
+    postmortem = in_review(project, owner=operator)
+    postmortem = postmortem_update(postmortem=postmortem, actor=manager, changes={"impact": "Sharper impact."})
+    with pytest.raises(FourEyesViolation):
+        postmortem_decide(postmortem=postmortem, decision="approve", approver=manager)
+    assert postmortem_decide(postmortem=postmortem, decision="approve", approver=manager2).status == S.APPROVED
