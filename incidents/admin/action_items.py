@@ -8,15 +8,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from incidents.admin.postmortems import refusal_text
 from incidents.models import ActionItem, ActionItemStatus
 from incidents.services import action_item_create, action_item_reopen, action_item_set_status, action_item_verify
 from incidents.services.action_items import VERIFY_PERMISSION, action_item_update
-
-
-def _errors(exc) -> str:
-    if hasattr(exc, "message_dict"):
-        return "; ".join(" ".join(msgs) for msgs in exc.message_dict.values())
-    return "; ".join(getattr(exc, "messages", [str(exc)]))
 
 
 class ActionItemStateFilter(admin.SimpleListFilter):
@@ -113,7 +108,7 @@ class ActionItemAdmin(admin.ModelAdmin):
                 call(item)
                 done.append(item.title)
             except (ValidationError, PermissionDenied) as exc:
-                refused.append(f"{item.title}: {_errors(exc)}")
+                refused.append(f"{item.title}: {refusal_text(exc)}")
         if done:
             self.message_user(request, f"{label}: {', '.join(done)}.", messages.SUCCESS)
         for line in refused:

@@ -48,7 +48,8 @@ S = PostmortemStatus
 SECTION_FIELDS = [field for field, _h, _r in SECTIONS]
 
 
-def _errors(exc) -> str:
+def refusal_text(exc) -> str:
+    """A service's ValidationError or PermissionDenied as one line for an admin message."""
     if hasattr(exc, "message_dict"):
         return "; ".join(f"{field}: {' '.join(msgs)}" if field != "__all__" else " ".join(msgs)
                          for field, msgs in exc.message_dict.items())
@@ -209,7 +210,7 @@ class PostmortemAdmin(admin.ModelAdmin):
                     expected_revision=data.get("expected_revision"), **kwargs,
                 )
         except (ValidationError, PermissionDenied) as exc:
-            raise _AdminRefusal(_errors(exc)) from exc
+            raise _AdminRefusal(refusal_text(exc)) from exc
         obj.pk = postmortem.pk
         obj.refresh_from_db()
 
@@ -236,7 +237,7 @@ class PostmortemAdmin(admin.ModelAdmin):
                     action_item_update(item=inline_form.instance, actor=request.user,
                                        **{f: data[f] for f in inline_form.changed_data if f in data})
             except ValidationError as exc:
-                raise _AdminRefusal(_errors(exc)) from exc
+                raise _AdminRefusal(refusal_text(exc)) from exc
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -324,7 +325,7 @@ class PostmortemAdmin(admin.ModelAdmin):
         except PermissionDenied as exc:
             raise PermissionDenied(str(exc) or "You may not decide on this postmortem.") from exc
         except ValidationError as exc:
-            self.message_user(request, f"Not recorded: {_errors(exc)}", messages.ERROR)
+            self.message_user(request, f"Not recorded: {refusal_text(exc)}", messages.ERROR)
             return self._back(pk)
         progress = approval_progress(postmortem)
         self.message_user(
@@ -335,41 +336,32 @@ class PostmortemAdmin(admin.ModelAdmin):
         )
         return self._back(pk)
 
-    def submit_view(self, request, pk):
+    def _editor_step(self, request, pk, call, done: str, refused: str):
+        """An editor's workflow button (submit, publish, refresh timeline): POST only, change permission,
+        the service's refusal shown as a message."""
         postmortem, refusal = self._post_only(request, pk)
         if refusal:
             return refusal
         if not request.user.has_perm("incidents.change_postmortem"):
             raise PermissionDenied
         try:
-            postmortem_submit(postmortem=postmortem, actor=request.user)
+            call(postmortem=postmortem, actor=request.user)
         except ValidationError as exc:
-            self.message_user(request, f"Cannot submit yet: {_errors(exc)}", messages.ERROR)
+            self.message_user(request, f"{refused}: {refusal_text(exc)}", messages.ERROR)
         else:
-            self.message_user(request, "Submitted for review.", messages.SUCCESS)
+            self.message_user(request, done, messages.SUCCESS)
         return self._back(pk)
+
+    def submit_view(self, request, pk):
+        return self._editor_step(request, pk, postmortem_submit, "Submitted for review.", "Cannot submit yet")
 
     def publish_view(self, request, pk):
-        postmortem, refusal = self._post_only(request, pk)
-        if refusal:
-            return refusal
-        try:
-            postmortem_publish(postmortem=postmortem, actor=request.user)
-        except ValidationError as exc:
-            self.message_user(request, f"Not published: {_errors(exc)}", messages.ERROR)
-        else:
-            self.message_user(request, "Published; the evidence record is written.", messages.SUCCESS)
-        return self._back(pk)
+        return self._editor_step(request, pk, postmortem_publish, "Published; the evidence record is written.",
+                                 "Not published")
 
     def prefill_view(self, request, pk):
-        postmortem, refusal = self._post_only(request, pk)
-        if refusal:
-            return refusal
-        if not request.user.has_perm("incidents.change_postmortem"):
-            raise PermissionDenied
-        postmortem_prefill_timeline(postmortem=postmortem, actor=request.user)
-        self.message_user(request, "Timeline refreshed from the incident timeline.", messages.SUCCESS)
-        return self._back(pk)
+        return self._editor_step(request, pk, postmortem_prefill_timeline,
+                                 "Timeline refreshed from the incident timeline.", "Not refreshed")
 
     def require_view(self, request, incident_id):
         """A Manager requires a postmortem for an incident the rules did not catch (from the incident page)."""
@@ -382,7 +374,7 @@ class PostmortemAdmin(admin.ModelAdmin):
         try:
             postmortem = postmortem_request(incident=incident, actor=request.user, reason=request.POST.get("reason"))
         except ValidationError as exc:
-            self.message_user(request, f"Not required: {_errors(exc)}", messages.ERROR)
+            self.message_user(request, f"Not required: {refusal_text(exc)}", messages.ERROR)
             return redirect(reverse("admin:incidents_incident_change", args=[incident_id]))
         self.message_user(request, "Postmortem required; the draft is ready for its owner.", messages.SUCCESS)
         return self._back(postmortem.pk)
@@ -406,7 +398,7 @@ class PostmortemAdmin(admin.ModelAdmin):
                                   comment=request.POST.get("comment", ""))
                 approved.append(postmortem.incident.reference)
             except (ValidationError, PermissionDenied) as exc:
-                refused.append(f"{postmortem.incident.reference}: {_errors(exc)}")
+                refused.append(f"{postmortem.incident.reference}: {refusal_text(exc)}")
         if approved:
             self.message_user(request, f"Approved: {', '.join(approved)}.", messages.SUCCESS)
         for line in refused:
