@@ -49,9 +49,10 @@ _incident_contribution = contribute
 
 
 def contribute(project, phase) -> dict:  # noqa: F811
-    from incidents.postmortem_extensions import improvements
+    from incidents.postmortem_extensions import improvements, with_postmortem_state
 
     result = _incident_contribution(project, phase)
     if phase == PHASE:
-        result = {**result, "improvements": improvements(project)}
+        result = {**result, "incidents": with_postmortem_state(result.get("incidents", [])),
+                  "improvements": improvements(project)}
     return result

@@ -92,6 +92,23 @@ def improvements(project) -> list[dict]:
     return [improvement_as_evidence(item) for item in items]
 
 
+def with_postmortem_state(incidents: list[dict]) -> list[dict]:
+    """Add each incident's postmortem (id, status, required, approval and publication times) or None."""
+    postmortems = {
+        row["incident_id"]: row for row in Postmortem.objects.filter(
+            incident_id__in=[i["id"] for i in incidents]
+        ).values("incident_id", "id", "status", "required", "approved_at", "published_at")
+    }
+    for incident in incidents:
+        row = postmortems.get(incident["id"])
+        incident["postmortem"] = None if row is None else {
+            "id": row["id"], "status": row["status"], "required": row["required"],
+            "approved_at": row["approved_at"].isoformat() if row["approved_at"] else None,
+            "published_at": row["published_at"].isoformat() if row["published_at"] else None,
+        }
+    return incidents
+
+
 # --- quality gates -------------------------------------------------------------------
 
 def postmortem_gates(project) -> list[dict]:

@@ -4,14 +4,16 @@ done, reopen and verify (each calling the services, which enforce the rules)."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 
 from incidents.admin.postmortems import refusal_text
 from incidents.models import ActionItem, ActionItemStatus
 from incidents.services import action_item_create, action_item_reopen, action_item_set_status, action_item_verify
-from incidents.services.action_items import VERIFY_PERMISSION, action_item_update
+from incidents.services.action_items import TRANSITIONS, VERIFY_PERMISSION, action_item_update
 
 
 class ActionItemStateFilter(admin.SimpleListFilter):
@@ -62,6 +64,7 @@ class ActionItemAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "wont_do_reason", "completed_at", "verified_at", "verified_by", "created_by",
                        "created_at"]
     actions = ["mark_done", "reopen", "verify"]
+    change_form_template = "admin/incidents/actionitem/change_form.html"
 
     def get_fields(self, request, obj=None):
         fields = list(ActionItemForm.Meta.fields)
@@ -100,6 +103,49 @@ class ActionItemAdmin(admin.ModelAdmin):
             )
         obj.pk = saved.pk
         obj.refresh_from_db()
+
+    # --- the item page: status buttons, verification -----------------------------
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        item = self.get_object(request, object_id)
+        if item is not None:
+            user = request.user
+            extra_context = {
+                **(extra_context or {}), "item": item,
+                "can_change_status": user.has_perm("incidents.change_actionitem") and item.verified_at is None,
+                "next_statuses": [(s, ActionItemStatus(s).label) for s in TRANSITIONS[item.status]
+                                  if s != ActionItemStatus.WONT_DO],
+                "can_verify": item.awaiting_verification and user.has_perm(VERIFY_PERMISSION)
+                and user.pk != item.owner_id,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [path("<int:pk>/decide/", wrap(self.item_decide_view), name="incidents_actionitem_decide"),
+                *super().get_urls()]
+
+    def item_decide_view(self, request, pk):
+        """Status change, won't do (reason), verify or reopen (comment) from the item page; the services decide."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        item = get_object_or_404(ActionItem, pk=pk)
+        user, step, text = request.user, request.POST.get("step", ""), request.POST.get("comment", "")
+        if step == "verify":  # the service checks the verify permission and four-eyes
+            call, kwargs = action_item_verify, {"comment": text}
+        elif not user.has_perm("incidents.change_actionitem"):
+            raise PermissionDenied
+        elif step == "reopen":
+            call, kwargs = action_item_reopen, {"comment": text}
+        else:
+            call, kwargs = action_item_set_status, {"status": step, "reason": text}
+        try:
+            item = call(item=item, actor=user, **kwargs)
+        except ValidationError as exc:
+            self.message_user(request, f"Not changed: {refusal_text(exc)}", messages.ERROR)
+        else:
+            state = "verified" if item.verified_at else item.get_status_display().lower()
+            self.message_user(request, f"{item.title} is now {state}.", messages.SUCCESS)
+        return redirect(reverse("admin:incidents_actionitem_change", args=[pk]))
 
     def _apply(self, request, queryset, label, call):
         done, refused = [], []

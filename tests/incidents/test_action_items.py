@@ -162,3 +162,23 @@ def test_admin_changelist_query_count_is_constant(client, project, operator, man
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(five) == len(many)
+
+
+def test_item_page_verifies_and_changes_status(client, project, operator, manager):
+    item = action_item_create(project=project, title="Alert on refunds", type="detect", owner=operator)
+    page_url = reverse("admin:incidents_actionitem_change", args=[item.pk])
+    decide = reverse("admin:incidents_actionitem_decide", args=[item.pk])
+    client.force_login(operator)
+    client.post(decide, {"step": "done"})
+    item.refresh_from_db()
+    assert item.status == St.DONE
+    assert 'id="ai-verify"' not in client.get(page_url).content.decode()  # the owner cannot verify
+    assert client.post(decide, {"step": "verify", "comment": "mine"}).status_code == 403
+    client.force_login(manager)
+    page = client.get(page_url).content.decode()
+    assert "awaiting verification" in page and 'id="ai-verify"' in page
+    response = client.post(decide, {"step": "verify", "comment": ""}, follow=True)
+    assert "Not changed" in response.content.decode()
+    client.post(decide, {"step": "verify", "comment": "Refund alert fired in staging."})
+    item.refresh_from_db()
+    assert item.verified_by == manager

@@ -45,6 +45,10 @@ def test_full_workflow_through_the_api(api_as, project, operator, manager):
     evidence = api_as(manager).get("/api/v1/projects/shop/phases/phase6/evidence/").json()
     kinds = [record["kind"] for record in evidence["evidence"]]
     assert "postmortem" in kinds
+    [row] = [i for i in evidence["incidents"] if i["id"] == incident.pk]
+    assert row["postmortem"]["status"] == "published" and row["postmortem"]["published_at"]
+    [record] = [r for r in evidence["evidence"] if r["kind"] == "postmortem"]
+    assert record["payload"]["automation"]["parameters"]["incident_ids"] == [incident.pk]
 
 
 def test_bad_input_is_a_4xx_naming_the_field(api_as, project, operator, manager):
