@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from incidents.admin.postmortems import refusal_text
 from incidents.models import ActionItem, ActionItemStatus
@@ -54,8 +55,8 @@ class VerifyForm(forms.Form):
 @admin.register(ActionItem)
 class ActionItemAdmin(admin.ModelAdmin):
     form = ActionItemForm
-    list_display = ["title", "project", "postmortem_reference", "type", "priority", "owner", "due_date", "status",
-                    "overdue", "verification"]
+    list_display = ["title", "postmortem_reference", "type", "priority_code", "owner", "due_date", "status",
+                    "follow_up"]
     list_filter = [ActionItemStateFilter, "project", "status", "priority", "type", "owner"]
     list_select_related = ["project", "owner", "postmortem__incident", "verified_by"]
     search_fields = ["title", "description", "ticket_url", "owner__username"]
@@ -77,16 +78,20 @@ class ActionItemAdmin(admin.ModelAdmin):
     def postmortem_reference(self, obj):
         return obj.postmortem.incident.reference if obj.postmortem_id else "-"
 
-    @admin.display(description="overdue", boolean=True)
-    def overdue(self, obj):
-        return obj.is_overdue()
+    @admin.display(description="priority", ordering="priority")
+    def priority_code(self, obj):
+        return obj.priority
 
-    @admin.display(description="verification")
-    def verification(self, obj):
+    @admin.display(description="follow-up")
+    def follow_up(self, obj):
         if obj.verified_at:
             return f"verified by {obj.verified_by}"
         if obj.awaiting_verification:
-            return "awaiting verification"
+            return format_html('<strong>{}</strong>', "awaiting verification")
+        if obj.is_overdue():
+            days = (timezone.localdate() - obj.due_date).days
+            return format_html('<span style="color:#b00020;font-weight:600">overdue {} day{}</span>', days,
+                               "" if days == 1 else "s")
         return "-"
 
     def save_model(self, request, obj, form, change):

@@ -129,7 +129,7 @@ def test_admin_filters_and_actions(client, project, operator, manager, manager2)
     url = reverse("admin:incidents_actionitem_changelist")
     client.force_login(manager2)
     overdue_page = client.get(url, {"followup": "overdue"}).content.decode()
-    assert "Late item" in overdue_page and "Done detect" not in overdue_page
+    assert "Late item" in overdue_page and "Done detect" not in overdue_page and "overdue 2 days" in overdue_page
     awaiting_page = client.get(url, {"followup": "awaiting_verification"}).content.decode()
     assert "Done detect" in awaiting_page and "Late item" not in awaiting_page
     response = client.post(url, {"action": "verify", "_selected_action": [done.pk], "confirm": "1",
