@@ -227,3 +227,19 @@ def test_a_manager_who_approved_waits_for_the_second(client, manager, manager2, 
     assert 'id="pm-approve"' not in html and "You approved this text" in html
     client.force_login(manager2)
     assert 'id="pm-approve"' in client.get(change_url(postmortem)).content.decode()
+
+
+def test_start_a_postmortem_from_the_admin(client, operator, manager, project):
+    from tests.incidents.factories import declare
+
+    incident = declare(project, severity="SEV3", title="Slow search")
+    client.force_login(operator)
+    add_url = reverse("admin:incidents_postmortem_add")
+    option = f'<option value="{incident.pk}">'
+    assert option in client.get(add_url).content.decode()
+    response = client.post(add_url, {"incident": incident.pk, "owner": operator.pk, "co_authors": [manager.pk]})
+    assert response.status_code == 302
+    postmortem = Postmortem.objects.get(incident=incident)
+    assert (postmortem.owner, list(postmortem.co_authors.all()), postmortem.status) == (operator, [manager], S.DRAFT)
+    assert "Declared" in postmortem.timeline
+    assert option not in client.get(add_url).content.decode()  # one postmortem per incident
