@@ -43,7 +43,7 @@ class ServiceSerializer(serializers.ModelSerializer):
 
 class EvidenceRecordSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    created_by = UsernameField(read_only=True, allow_null=True)
 
     class Meta:
         model = EvidenceRecord
@@ -73,7 +73,7 @@ class ManualEvidenceInputSerializer(serializers.Serializer):
 class ValidationEntrySerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     check = serializers.CharField(source="check_name", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    created_by = UsernameField(read_only=True, allow_null=True)
 
     class Meta:
         model = ValidationEntry
@@ -95,7 +95,7 @@ class ManifestSerializer(serializers.ModelSerializer):
 
 class ApprovalSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    approver = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True)
+    approver = UsernameField(read_only=True)
     subject_type = serializers.SerializerMethodField()
 
     class Meta:
