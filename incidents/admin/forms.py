@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from incidents.models import Incident, IncidentRole, IncidentStatus, Severity
 from incidents.models.incidents import SEVERITY_DESCRIPTIONS
 from incidents.services.lifecycle import ALLOWED_TRANSITIONS, TIMESTAMP_FIELDS
-from opsportal.models import Project, Service
+from opsportal.models import ApprovalDecision, Project, Service
 
 User = get_user_model()
 
@@ -17,8 +17,8 @@ def people():
 
 class DeclareIncidentForm(forms.Form):
     project = forms.ModelChoiceField(queryset=Project.objects.active())
-    title = forms.CharField(max_length=300)
-    severity = forms.ChoiceField(choices=Severity.choices, help_text=SEVERITY_HELP)
+    title = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"class": "vTextField", "size": 80}))
+    severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.SEV3, help_text=SEVERITY_HELP)
     services = forms.ModelMultipleChoiceField(
         queryset=Service.objects.select_related("project"), required=False,
         help_text="Affected services (of the chosen project).",
@@ -85,3 +85,8 @@ class IncidentChangeForm(forms.ModelForm):
 class ChangeSeverityForm(forms.Form):
     severity = forms.ChoiceField(choices=Severity.choices, help_text=SEVERITY_HELP)
     reason = forms.CharField(required=False, max_length=2000)
+
+
+class ApprovalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=ApprovalDecision.choices, initial=ApprovalDecision.APPROVE)
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)

@@ -11,9 +11,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
-from incidents.admin.forms import ChangeSeverityForm, DeclareIncidentForm, IncidentChangeForm
+from incidents.admin.forms import ApprovalDecisionForm, ChangeSeverityForm, DeclareIncidentForm, IncidentChangeForm
 from incidents.models import Alert, Incident, IncidentEvent, IncidentRoleAssignment, IncidentStatus
 from incidents.selectors.incidents import incident_runbooks, target_states, target_summary
+from incidents.selectors.metrics import incident_durations
 from incidents.services import (
     incident_acknowledge,
     incident_add_note,
@@ -26,7 +27,6 @@ from incidents.services import (
     incident_update_details,
 )
 from incidents.services.lifecycle import EDITABLE_DETAILS, TIMESTAMP_FIELDS
-from opsportal.models import ApprovalDecision
 
 SEVERITY_COLOURS = {"SEV1": "#b00020", "SEV2": "#e65100", "SEV3": "#f9a825", "SEV4": "#1565c0", "SEV5": "#607d8b"}
 STATUS_COLOURS = {
@@ -49,12 +49,23 @@ def _messages(exc) -> str:
     return "; ".join(getattr(exc, "messages", [str(exc)]))
 
 
-class TimelineInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """History shown on the incident; it changes only through the services."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TimelineInline(ReadOnlyInline):
     """Existing entries are read-only; new notes come from the "Add note" field above."""
 
     model = IncidentEvent
-    extra = 0
-    can_delete = False
     fields = ["occurred_at", "kind", "author", "text"]
     readonly_fields = fields
     verbose_name_plural = "timeline"
@@ -62,17 +73,9 @@ class TimelineInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class RoleInline(admin.TabularInline):
+class RoleInline(ReadOnlyInline):
     model = IncidentRoleAssignment
-    extra = 0
-    can_delete = False
     fields = ["role", "user", "assigned_at", "relieved_at", "assigned_by"]
     readonly_fields = fields
     verbose_name_plural = "roles (assign with the fields above)"
@@ -80,25 +83,27 @@ class RoleInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "assigned_by")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class AlertInline(admin.TabularInline):
+class AlertInline(ReadOnlyInline):
     model = Alert
-    extra = 0
-    can_delete = False
     fields = ["alert_name", "status", "labels_text", "starts_at", "ends_at", "generator_url"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+class TargetStateFilter(admin.SimpleListFilter):
+    title = "response targets"
+    parameter_name = "targets"
+
+    def lookups(self, request, model_admin):
+        return [("breached", "Breached"), ("within", "Within targets")]
+
+    def queryset(self, request, queryset):
+        breached = Incident.objects.target_breached(timezone.now()).values("pk")
+        if self.value() == "breached":
+            return queryset.filter(pk__in=breached)
+        if self.value() == "within":
+            return queryset.counted().exclude(pk__in=breached)
+        return queryset
 
 
 @admin.register(Incident)
@@ -108,25 +113,31 @@ class IncidentAdmin(admin.ModelAdmin):
     list_display = ["reference", "title", "severity_badge", "status_badge", "project", "service_list",
                     "commander", "age", "target_badge"]
     list_display_links = ["reference", "title"]
-    list_filter = ["project", "services", "severity", "status", "source", "declared_at"]
+    list_filter = ["project", "services", "severity", "status", "source", TargetStateFilter, "declared_at"]
     search_fields = ["reference", "title", "alerts__labels_text"]
     date_hierarchy = "declared_at"
     inlines = [RoleInline, AlertInline, TimelineInline]
     actions = ["acknowledge_action", "change_severity_action", "resolve_action", "close_action", "approve_action"]
     readonly_fields = ["reference", "project", "severity_badge", "status_badge", "source", "group_key",
-                       "commander", "declared_at", "targets_display", "runbooks_display", "severity_description"]
+                       "commander", "declared_at", "targets_display", "runbooks_display", "severity_description",
+                       "durations_display"]
     fieldsets = [
         (None, {"fields": ["reference", "project", "status_badge", "severity_badge", "severity_description",
                            "source", "group_key", "commander", "title", "summary", "customer_impact",
                            "services"]}),
         ("Response", {"fields": ["move_to", "duplicate_of", "new_severity", "change_reason", "add_note",
                                  ("assign_role", "assign_to")]}),
-        ("Response targets and runbooks", {"fields": ["targets_display", "runbooks_display", "runbook_url"]}),
+        ("Response targets and runbooks", {"fields": ["targets_display", "durations_display", "runbooks_display",
+                                                      "runbook_url"]}),
         ("Timestamps (corrections are kept on the timeline)", {"fields": ["declared_at", *TIMESTAMP_FIELDS]}),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("project", "commander").prefetch_related("services")
+
+    def has_delete_permission(self, request, obj=None):
+        # Incidents are part of the audit trail (their timeline is append-only): cancel instead.
+        return False
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
@@ -148,7 +159,8 @@ class IncidentAdmin(admin.ModelAdmin):
 
     @admin.display(description="age", ordering="declared_at")
     def age(self, obj):
-        end = obj.resolved_at or (obj.closed_at if not obj.is_open else None) or timezone.now()
+        # Open: time since declared; otherwise how long it lasted (to resolution or to being called off).
+        end = obj.resolved_at or obj.closed_at or (timezone.now() if obj.is_open else obj.updated_at)
         return timesince(obj.declared_at, end).split(",")[0]
 
     @admin.display(description="targets")
@@ -168,6 +180,19 @@ class IncidentAdmin(admin.ModelAdmin):
                 detail += f", {minutes // 60}h {minutes % 60}m left"
             rows.append((measure, state["state"], detail))
         return format_html_join(mark_safe("<br>"), "{}: <b>{}</b> {}", rows)
+
+    @admin.display(description="durations")
+    def durations_display(self, obj):
+        def show(seconds):
+            if seconds is None:
+                return "n/a (timestamp missing)"
+            minutes = seconds // 60
+            return f"{minutes // 60}h {minutes % 60}m" if minutes >= 60 else f"{minutes}m"
+
+        labels = {"ttd": "time to detect", "tta": "time to acknowledge", "ttm": "time to mitigate",
+                  "ttr": "time to resolve"}
+        rows = [(labels[name], show(seconds)) for name, seconds in incident_durations(obj).items()]
+        return format_html_join(mark_safe("<br>"), "{}: {}", rows)
 
     @admin.display(description="runbooks")
     def runbooks_display(self, obj):
@@ -272,25 +297,38 @@ class IncidentAdmin(admin.ModelAdmin):
         self._each(request, queryset, "Closed",
                    lambda i: incident_transition(incident=i, to_status=IncidentStatus.CLOSED, actor=request.user))
 
-    @admin.action(description="Change severity", permissions=["change"])
-    def change_severity_action(self, request, queryset):
-        form = ChangeSeverityForm(request.POST if "confirm" in request.POST else None)
+    def _action_form(self, request, queryset, form_class, action_name, title, explanation, apply):
+        """Two-step action: show a form for the selected incidents, then apply it to each."""
+        form = form_class(request.POST if "confirm" in request.POST else None)
         if form.is_bound and form.is_valid():
-            self._each(request, queryset, f"Severity {form.cleaned_data['severity']}", lambda i: (
-                incident_change_severity(incident=i, severity=form.cleaned_data["severity"],
-                                         reason=form.cleaned_data["reason"], actor=request.user)))
+            self._each(request, queryset, title, lambda incident: apply(incident, form.cleaned_data))
             return None
         context = {
-            **self.admin_site.each_context(request), "title": "Change severity", "form": form,
-            "incidents": queryset, "opts": self.model._meta, "action_name": "change_severity_action",
+            **self.admin_site.each_context(request), "title": title, "explanation": explanation, "form": form,
+            "incidents": queryset, "opts": self.model._meta, "action_name": action_name,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/incidents/change_severity.html", context)
+        return TemplateResponse(request, "admin/incidents/action_form.html", context)
+
+    @admin.action(description="Change severity", permissions=["change"])
+    def change_severity_action(self, request, queryset):
+        return self._action_form(
+            request, queryset, ChangeSeverityForm, "change_severity_action", "Change severity",
+            "Response targets are recomputed for the new level and responders are told.",
+            lambda incident, data: incident_change_severity(
+                incident=incident, severity=data["severity"], reason=data["reason"], actor=request.user),
+        )
 
     def has_approve_permission(self, request):
         return request.user.has_perms(["incidents.approve_incident_response", "opsportal.decide_approval"])
 
-    @admin.action(description="Approve incident response (Managers; not the commander)", permissions=["approve"])
+    @admin.action(description="Decide on the incident response (Managers; not the commander)",
+                  permissions=["approve"])
     def approve_action(self, request, queryset):
-        self._each(request, queryset, "Incident response approved", lambda i: incident_record_approval(
-            incident=i, decision=ApprovalDecision.APPROVE, approver=request.user))
+        return self._action_form(
+            request, queryset, ApprovalDecisionForm, "approve_action", "Decide on the incident response",
+            "Your decision is recorded with a hash of the incident as it reads now. The incident commander "
+            "cannot decide on their own incident; asking for changes or rejecting needs a comment.",
+            lambda incident, data: incident_record_approval(
+                incident=incident, decision=data["decision"], comment=data["comment"], approver=request.user),
+        )

@@ -216,8 +216,12 @@ class Incident(models.Model):
         return SEVERITY_DESCRIPTIONS.get(self.severity, "")
 
     def approval_authors(self):
-        """Four-eyes for the incident-response approval: the commander ran it and cannot approve it."""
-        return [self.commander_id] if self.commander_id else []
+        """Four-eyes for the incident-response approval: whoever commanded the response (now or
+        before a hand-over) ran it and cannot approve it."""
+        commanders = set(self.role_assignments.filter(role="commander").values_list("user_id", flat=True))
+        if self.commander_id:
+            commanders.add(self.commander_id)
+        return sorted(commanders)
 
     def approval_content(self) -> str:
         lines = [

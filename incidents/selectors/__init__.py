@@ -6,10 +6,11 @@ from incidents.selectors.incidents import (
     incident_runbooks,
     target_states,
 )
-from incidents.selectors.metrics import incident_metrics
+from incidents.selectors.metrics import incident_durations, incident_metrics
 
 __all__ = [
     "incident_detail_queryset",
+    "incident_durations",
     "incident_list_queryset",
     "incident_metrics",
     "incident_runbooks",

@@ -83,9 +83,12 @@ def incident_runbooks(incident: Incident, alerts=None) -> list[dict]:
             logger.exception("runbooks_for_alert(%r) failed", name)
             continue
         for runbook in found or []:
-            url = getattr(runbook, "get_absolute_url", lambda: "")() if not isinstance(runbook, dict) else runbook.get(
-                "url", "")
-            title = runbook.get("title", "") if isinstance(runbook, dict) else str(runbook)
+            # Articles (with get_absolute_url) or plain {"title", "url"} dicts.
+            if isinstance(runbook, dict):
+                url, title = runbook.get("url", ""), runbook.get("title", "")
+            else:
+                url = runbook.get_absolute_url() if hasattr(runbook, "get_absolute_url") else ""
+                title = getattr(runbook, "title", str(runbook))
             if url and url not in seen:
                 seen.add(url)
                 runbooks.append({"title": title, "url": url, "source": "knowledgebase"})

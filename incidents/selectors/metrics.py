@@ -86,3 +86,13 @@ def incident_metrics(*, project=None, service=None, severity=None, since: dateti
             "share_within_target": _share(met, met + breached),
         }
     return result
+
+
+def incident_durations(incident: Incident) -> dict[str, int | None]:
+    """One incident's time to detect/acknowledge/mitigate/resolve in seconds (None when a timestamp is missing),
+    by the same definitions as the MTTx metrics."""
+    result = {}
+    for name, (later, earlier) in METRICS.items():
+        end, start = getattr(incident, later), getattr(incident, earlier)
+        result[name.replace("mt", "t", 1)] = int((end - start).total_seconds()) if end and start else None
+    return result

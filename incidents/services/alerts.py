@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from incidents.models import (
@@ -160,16 +161,19 @@ def _upsert_alert(integration, incident, item: dict, group_key_raw: str, now: da
 def _incident_for(integration, payload, firing, group_key, now) -> tuple[Incident | None, bool]:
     """The incident this group belongs to: the one its known alerts already point at (replays after
     people resolved it stay there), else the open one for the group key, else a new one if firing."""
+    same_alerts = Q()
+    for item in payload["alerts"]:
+        same_alerts |= Q(fingerprint=item.get("fingerprint") or fingerprint_of(item["labels"]),
+                         starts_at=item["startsAt"])
     known = (
-        Alert.objects.filter(integration=integration, incident__isnull=False)
-        .filter(fingerprint__in=[a.get("fingerprint") or fingerprint_of(a["labels"]) for a in payload["alerts"]])
+        Alert.objects.filter(integration=integration, incident__isnull=False).filter(same_alerts)
         .order_by("-incident_id").values_list("incident_id", flat=True).first()
     )
     if known is not None and not any(_is_new(integration, a) for a in firing):
         return Incident.objects.get(pk=known), False
     if not firing:
-        existing = Incident.objects.filter(project=integration.project, group_key=group_key).order_by("-id").first()
-        return existing, False
+        # Resolutions of alerts never seen firing join the group's open incident, if any.
+        return Incident.objects.filter(project=integration.project, open_group_key=group_key).first(), False
     severity, _ = _severity(integration, payload["alerts"], payload["commonLabels"])
     return incident_open_or_attach(
         project=integration.project, source=IncidentSource.ALERTMANAGER, group_key=group_key,

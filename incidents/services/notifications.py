@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 MAX_WEBHOOK_ATTEMPTS = 5
 WEBHOOK_TIMEOUT_SECONDS = 5
+CLAIM_FOR = timedelta(minutes=5)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -87,8 +88,13 @@ def webhook_deliver(delivery_id: int, now: datetime | None = None) -> str:
     from incidents.services.timeline import record_event
 
     now = now or timezone.now()
-    delivery = WebhookDelivery.objects.select_related("incident").get(pk=delivery_id)
-    if delivery.status != WebhookDeliveryStatus.PENDING or delivery.next_attempt_at > now:
+    # Claim the attempt first, so two workers (the after-commit task and the retry schedule) never
+    # post the same message at once; a worker that dies mid-attempt is retried after the claim lapses.
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=now,
+    ).update(next_attempt_at=now + CLAIM_FOR)
+    delivery = WebhookDelivery.objects.get(pk=delivery_id)
+    if not claimed:
         return delivery.status
     try:
         _post_json(delivery.url, delivery.body)

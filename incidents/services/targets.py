@@ -9,6 +9,7 @@ from django.utils import timezone
 from incidents.business_days import add_business_days
 from incidents.models import Incident, IncidentEventKind, ResponseTarget, TargetMeasure, TargetUnit
 from incidents.models.targets import DEFAULT_TARGETS
+from incidents.services.timeline import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -63,16 +64,22 @@ def response_targets_reapply(severity: str | None = None) -> int:
     for incident in incidents:
         with transaction.atomic():
             locked = Incident.objects.select_for_update().select_related("project").get(pk=incident.pk)
+            before = {name: getattr(locked, name) for name in ("acknowledge_due_at", "resolve_due_at")}
             changed = refresh_due_times(locked)
             if changed:
                 locked.save(update_fields=[*changed, "updated_at"])
+                record_event(
+                    locked, kind=IncidentEventKind.CUSTOM,
+                    text="Response targets were edited; due times recomputed.",
+                    data={name: {"old": before[name] and before[name].isoformat(),
+                                 "new": getattr(locked, name).isoformat()} for name in changed},
+                )
                 count += 1
     return count
 
 
 def _record_breach(incident_id: int, now: datetime) -> list[str]:
     from incidents.services.notifications import notify_responders
-    from incidents.services.timeline import record_event
 
     recorded = []
     with transaction.atomic():

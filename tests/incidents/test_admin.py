@@ -60,6 +60,7 @@ def test_changelist_shows_badges_commander_and_target(client, operator, project,
     incident_assign_role(incident=incident, role="commander", user=operator)
     client.force_login(operator)
     content = client.get(CHANGELIST).content.decode()
+    assert "Declare incident" in content
     assert "SEV2" in content and "Triage" in content
     assert "checkout" in content
     assert "running" in content
@@ -127,6 +128,8 @@ def test_change_page_shows_timeline_and_adds_a_note(client, operator, project):
     assert response.status_code == 302, response.content.decode()[:3000]
     note = incident.events.get(kind=IncidentEventKind.NOTE)
     assert (note.text, note.author) == ("Rolled back deploy 1234", operator)
+    # Unchanged fields (timestamps shown without microseconds, severity) are not "corrected".
+    assert list(incident.events.values_list("kind", flat=True)) == ["declared", "note"]
 
 
 def test_change_page_moves_status_assigns_role_and_changes_severity(client, operator, manager, project):
@@ -196,7 +199,7 @@ def test_change_severity_action_asks_then_changes(client, operator, project):
     incident = declare(project, severity="SEV3")
     client.force_login(operator)
     response = client.post(CHANGELIST, {"action": "change_severity_action", "_selected_action": [incident.pk]})
-    assert b"New severity for" in response.content
+    assert b"Change severity for: SHOP-1" in response.content
     client.post(CHANGELIST, {"action": "change_severity_action", "_selected_action": [incident.pk],
                              "confirm": "1", "severity": "SEV1", "reason": "Wider impact"})
     incident.refresh_from_db()
@@ -211,11 +214,36 @@ def test_approve_action_four_eyes_and_managers_only(client, operator, manager, m
     page = client.get(CHANGELIST).content.decode()
     assert "approve_action" not in page
     client.force_login(manager)
-    response = client.post(CHANGELIST, {"action": "approve_action", "_selected_action": [incident.pk]}, follow=True)
+    form = client.post(CHANGELIST, {"action": "approve_action", "_selected_action": [incident.pk]})
+    assert b"Decide on the incident response" in form.content
+    response = client.post(CHANGELIST, {"action": "approve_action", "_selected_action": [incident.pk],
+                                        "confirm": "1", "decision": "approve"}, follow=True)
     assert "Four-eyes" in response.content.decode()
     assert not Approval.objects.exists()
     client.force_login(manager2)
-    client.post(CHANGELIST, {"action": "approve_action", "_selected_action": [incident.pk]})
+    response = client.post(CHANGELIST, {"action": "approve_action", "_selected_action": [incident.pk],
+                                        "confirm": "1", "decision": "request_changes"}, follow=True)
+    assert "comment" in response.content.decode()
+    assert not Approval.objects.exists()
+    client.post(CHANGELIST, {"action": "approve_action", "_selected_action": [incident.pk], "confirm": "1",
+                             "decision": "approve", "comment": "Calm, quick rollback"})
     approval = Approval.objects.get()
     assert (approval.kind, approval.approver, approval.subject_id) == ("incident_response", manager2, incident.pk)
+    assert approval.comment == "Calm, quick rollback"
 
+
+def test_target_state_filter_and_durations(client, operator, project):
+    from django.utils import timezone
+
+    now = timezone.now()
+    overdue = declare(project, title="Overdue", severity="SEV1", detected_at=now - timedelta(hours=1),
+                      impact_started_at=now - timedelta(hours=1, minutes=12))
+    declare(project, title="Fresh", severity="SEV3")
+    client.force_login(operator)
+    breached = client.get(CHANGELIST + "?targets=breached").content.decode()
+    assert "Overdue" in breached and "Fresh" not in breached
+    within = client.get(CHANGELIST + "?targets=within").content.decode()
+    assert "Fresh" in within and "Overdue" not in within
+    page = client.get(change_url(overdue)).content.decode()
+    assert "time to detect: 12m" in page
+    assert "time to resolve: n/a (timestamp missing)" in page

@@ -251,3 +251,16 @@ def test_ten_parallel_replays_make_one_incident_on_postgresql(project, service):
     assert incident.status == IncidentStatus.MONITORING
     assert incident.events.filter(kind=IncidentEventKind.ALERT_RESOLVED).count() == 2
     assert incident.events.filter(kind=IncidentEventKind.STATUS_CHANGE).count() == 1
+
+
+@pytest.mark.django_db
+def test_resolution_of_an_unseen_alert_joins_the_open_incident_only(am):
+    post(am, payload([alert(fingerprint="1111111111111111")]))
+    incident = Incident.objects.get()
+    unseen = resolved(payload([alert(fingerprint="3333333333333333", instance="web-3")]))
+    post(am, unseen)
+    assert Alert.objects.get(fingerprint="3333333333333333").incident == incident
+    incident_transition(incident=incident, to_status="resolved")
+    later = resolved(payload([alert(fingerprint="4444444444444444", instance="web-4")]))
+    assert post(am, later).json()["incident"] is None
+    assert Alert.objects.get(fingerprint="4444444444444444").incident is None

@@ -181,3 +181,19 @@ def test_metrics_endpoint(api_as, viewer, project, service):
     assert "service" in client.get(f"{LIST}metrics/", {"service": "nope"}).json()
     assert "severity" in client.get(f"{LIST}metrics/", {"severity": "P1"}).json()
     assert "since" in client.get(f"{LIST}metrics/", {"since": "last week"}).json()
+
+
+def test_a_former_commander_cannot_approve_either(api_as, manager, manager2, roles, project):
+    from tests.factories import UserFactory
+
+    third = UserFactory(username="manager3", is_staff=True)
+    third.groups.add(roles["Managers"])
+    incident = declare(project)
+    incident_assign_role(incident=incident, role="commander", user=manager)
+    incident_assign_role(incident=incident, role="commander", user=manager2)  # hand-over
+    incident_transition(incident=incident, to_status="resolved")
+    for former_or_current in (manager, manager2):
+        response = api_as(former_or_current).post(detail(incident, "approve/"), {"decision": "approve"},
+                                                  format="json")
+        assert response.status_code == 403
+    assert api_as(third).post(detail(incident, "approve/"), {"decision": "approve"}, format="json").status_code == 201

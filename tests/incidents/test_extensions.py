@@ -42,16 +42,15 @@ def test_dashboard_shows_live_and_breached(client, manager, project):
     assert "Overdue one" in breached and "Fresh one" not in breached[:breached.index("</table>")]
 
 
-def incident_gates(project):
-    # gates.evaluate also returns the postmortem gates (issue 5); these tests are about the incidents one.
-    return [g for g in gates.evaluate(project) if g["gate"] == "incidents_within_target"]
+def within_target(project):
+    return next(f for f in gates.evaluate(project) if f["gate"] == "incidents_within_target")
 
 
 def test_gate_passes_without_incidents_and_fails_on_open_breach(project):
-    [result] = incident_gates(project)
+    result = within_target(project)
     assert (result["gate"], result["result"]) == ("incidents_within_target", "PASS")
     declare(project, severity="SEV1", detected_at=past(hours=1))
-    [result] = incident_gates(project)
+    result = within_target(project)
     assert result["result"] == "FAIL"
     assert "SHOP-1" in result["reason"]
 
@@ -60,11 +59,26 @@ def test_gate_fails_when_fewer_than_90_percent_resolved_in_target(project):
     for index in range(10):
         incident = declare(project, title=f"i{index}", severity="SEV1", detected_at=past(hours=5 if index < 2 else 1))
         incident_transition(incident=incident, to_status="resolved")
-    [result] = incident_gates(project)
+    result = within_target(project)
     assert result["result"] == "FAIL"
     assert "80.0%" in result["reason"]
     Incident.objects.filter(title="i0").update(resolve_due_at=timezone.now() + timedelta(hours=1))
-    assert incident_gates(project)[0]["result"] == "PASS"
+    assert within_target(project)["result"] == "PASS"
+
+
+def test_incident_procedures_gate_needs_responders_and_targets(project):
+    from incidents.models import ProjectResponders, ResponseTarget
+
+    procedures = next(f for f in gates.evaluate(project) if f["gate"] == "incident_procedures")
+    assert procedures["result"] == "FAIL"
+    assert "no incident responders" in procedures["reason"]
+    ProjectResponders.objects.create(project=project, emails=["oncall@shop.example"])
+    procedures = next(f for f in gates.evaluate(project) if f["gate"] == "incident_procedures")
+    assert procedures["result"] == "PASS"
+    ResponseTarget.objects.filter(severity="SEV5").delete()
+    procedures = next(f for f in gates.evaluate(project) if f["gate"] == "incident_procedures")
+    assert procedures["result"] == "FAIL"
+    assert "SEV5 acknowledge, SEV5 resolve" in procedures["reason"]
 
 
 def test_review_findings_daily_weekly_quarterly(project):

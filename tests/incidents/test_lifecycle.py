@@ -184,3 +184,35 @@ def test_declare_rejects_foreign_service_and_bad_severity(project):
         declare(project, severity="P1")
     assert "severity" in excinfo.value.message_dict
     assert not Incident.objects.exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_open_or_attach_yields_one_incident(project):
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(8)
+    results = []
+
+    def open_it():
+        barrier.wait()
+        try:
+            incident, created = incident_open_or_attach(
+                project=project, source="slo_burn", group_key="slo:42", title="Checkout availability burning",
+                severity="SEV2",
+            )
+            results.append((incident.pk, created))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 8
+    assert len({pk for pk, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    assert Incident.objects.count() == 1

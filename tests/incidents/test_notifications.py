@@ -13,6 +13,7 @@ from incidents.services import incident_change_severity, incident_transition
 from incidents.services.notifications import (
     MAX_WEBHOOK_ATTEMPTS,
     email_failures_record,
+    webhook_deliver,
     webhook_deliveries_retry,
 )
 from tests.incidents.factories import declare
@@ -114,6 +115,8 @@ def test_webhook_fails_then_succeeds_with_back_off(project, chat, django_capture
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("delivered", 2)
     assert len(server.received) == 2
+    assert webhook_deliver(delivery.pk, now=delivery.next_attempt_at + timedelta(hours=1)) == "delivered"
+    assert len(server.received) == 2  # delivered once, never again
     # The incident was never touched by the failure.
     assert Incident.objects.get().status == "triage"
 
@@ -163,3 +166,14 @@ class BrokenEmailBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("SMTP server down")
+
+
+def test_a_claimed_attempt_is_not_repeated_by_another_worker(project, chat):
+    server = chat()
+    ProjectResponders.objects.create(project=project, webhook_url=server.url)
+    declare(project)  # on-commit callbacks not run: the delivery is queued, not sent
+    delivery = WebhookDelivery.objects.get()
+    now = timezone.now()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=now + timedelta(minutes=5))  # claimed
+    assert webhook_deliveries_retry(now=now) == 0
+    assert server.received == []

@@ -110,3 +110,5 @@ def test_editing_targets_recomputes_open_incidents(project):
     assert response_targets_reapply("SEV3") == 1
     incident.refresh_from_db()
     assert incident.acknowledge_due_at - incident.detected_at == timedelta(hours=2)
+    assert incident.events.last().text == "Response targets were edited; due times recomputed."
+    assert response_targets_reapply("SEV3") == 0  # nothing changed the second time
