@@ -181,9 +181,13 @@ class PostmortemAdmin(admin.ModelAdmin):
     def severity(self, obj):
         return obj.incident.severity
 
-    @admin.display(description="overdue", boolean=True)
+    @admin.display(description="overdue", ordering="due_at")
     def overdue(self, obj):
-        return obj.is_overdue()
+        if not obj.is_overdue():
+            return "-"
+        days = (timezone.now() - obj.due_at).days
+        return format_html('<span style="color:#b00020;font-weight:600">overdue {} day{}</span>', days,
+                           "" if days == 1 else "s")
 
     @admin.display(description="open items", ordering="_open_items")
     def open_items(self, obj):
@@ -425,10 +429,3 @@ def report_response(postmortem, fmt: str) -> HttpResponse:
     name = f"postmortem-{postmortem.incident.reference.lower()}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def status_badge(postmortem) -> str:
-    colours = {S.DRAFT: "#777", S.IN_REVIEW: "#b36b00", S.CHANGES_REQUESTED: "#b00020", S.APPROVED: "#2e7d32",
-               S.PUBLISHED: "#264b5d"}
-    return format_html('<span class="pm-badge" style="background:{}">{}</span>', colours[postmortem.status],
-                       postmortem.get_status_display())

@@ -274,7 +274,8 @@ class PostmortemViewSet(_InputMixin, mixins.CreateModelMixin, mixins.UpdateModel
         fresh = postmortem_list_queryset().get(pk=postmortem.pk)
         return Response(PostmortemDetailSerializer(fresh).data, status=code)
 
-    @extend_schema(request=PostmortemCreateSerializer, responses={201: PostmortemDetailSerializer})
+    @extend_schema(request=PostmortemCreateSerializer,
+                   responses={201: PostmortemDetailSerializer, 200: PostmortemDetailSerializer})
     def create(self, request, *args, **kwargs):
         """Start the postmortem of an incident (the existing one is returned with 200 if there is one)."""
         data = self._input(PostmortemCreateSerializer)

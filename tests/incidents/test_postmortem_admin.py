@@ -243,3 +243,20 @@ def test_start_a_postmortem_from_the_admin(client, operator, manager, project):
     assert (postmortem.owner, list(postmortem.co_authors.all()), postmortem.status) == (operator, [manager], S.DRAFT)
     assert "Declared" in postmortem.timeline
     assert option not in client.get(add_url).content.decode()  # one postmortem per incident
+
+
+def test_changelist_flags_overdue_drafts_and_filters_awaiting_my_review(client, manager, operator, project):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    late = postmortem_for(project, owner=operator, filled=False, title="Late one")
+    Postmortem.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(days=3, hours=1))
+    theirs = in_review(project, owner=operator)
+    mine = in_review(project, owner=manager)
+    client.force_login(manager)
+    url = reverse("admin:incidents_postmortem_changelist")
+    page = client.get(url, {"due": "overdue"}).content.decode()
+    assert "Late one" in page and "overdue 3 days" in page
+    page = client.get(url, {"due": "mine"}).content.decode()
+    assert theirs.incident.reference in page and f">{mine.incident.reference}<" not in page
