@@ -260,3 +260,14 @@ def test_changelist_flags_overdue_drafts_and_filters_awaiting_my_review(client, 
     assert "Late one" in page and "overdue 3 days" in page
     page = client.get(url, {"due": "mine"}).content.decode()
     assert theirs.incident.reference in page and f">{mine.incident.reference}<" not in page
+
+
+def test_viewer_reads_the_review_page_without_any_button(client, viewer, operator, project):
+    postmortem = in_review(project, owner=operator)
+    client.force_login(viewer)
+    response = client.get(change_url(postmortem))
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="pm-report"' in html
+    for button in ('id="pm-approve"', 'id="pm-submit"', 'id="pm-publish"', 'id="pm-prefill"'):
+        assert button not in html
+    assert client.post(reverse("admin:incidents_postmortem_submit", args=[postmortem.pk])).status_code == 403
