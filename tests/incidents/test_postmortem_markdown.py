@@ -24,8 +24,8 @@ def test_script_cannot_survive_in_a_report(source):
 
 
 def test_markdown_features_and_safe_links_survive():
-    html = render_markdown("## Root causes\n\n- **bold** [runbook](https://runbooks.example/x)\n\n| a | b |\n|---|---|\n"
-                           "| 1 | 2 |\n\n```\ncode\n```")
+    html = render_markdown("## Root causes\n\n- **bold** [runbook](https://runbooks.example/x)\n\n"
+                           "| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```")
     assert "<h2>Root causes</h2>" in html and "<strong>bold</strong>" in html
     assert '<a href="https://runbooks.example/x" rel="noopener noreferrer">runbook</a>' in html
     assert "<table>" in html and "<code>code" in html
