@@ -7,6 +7,7 @@ class OpsPortalAdminSite(admin.AdminSite):
     site_header = "OpsPortal"
     site_title = "OpsPortal"
     index_title = "Operations overview"
+    site_url = "/kb/"  # "View site" opens the knowledge base readers use
 
     def dashboard_panels(self, request) -> list[dict]:
         """Panels for the admin home, from every app's `dashboard.panels(request)`.

@@ -12,11 +12,20 @@ from types import ModuleType
 
 from django.apps import apps
 
+# The project's own apps, in the order their contributions are collected.
+OPSPORTAL_APPS = ("opsportal", "slos", "incidents", "retros", "knowledgebase")
+
 
 def app_modules(module_name: str) -> list[ModuleType]:
-    """Return `<app>.<module_name>` for every installed app that has one, in INSTALLED_APPS order."""
+    """Return `<app>.<module_name>` for every OpsPortal app that has one, in INSTALLED_APPS order.
+
+    Only apps of this project count: third-party apps have modules of the same
+    names (`rest_framework.urls`) that must not be wired in.
+    """
     found = []
     for config in apps.get_app_configs():
+        if config.name not in OPSPORTAL_APPS:
+            continue
         dotted = f"{config.name}.{module_name}"
         try:
             spec = find_spec(dotted)

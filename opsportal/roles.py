@@ -7,12 +7,13 @@ covered after `migrate` without editing this file.
 
 from django.contrib.auth.models import Group, Permission
 
+from opsportal.registry import OPSPORTAL_APPS
+
 MANAGERS = "Managers"
 OPERATORS = "Operators"
 VIEWERS = "Viewers"
 ROLE_NAMES = (MANAGERS, OPERATORS, VIEWERS)
 
-OPSPORTAL_APPS = ("opsportal", "slos", "incidents", "retros", "knowledgebase")
 # Append-only audit models: nobody edits or deletes them, whatever the role.
 AUDIT_MODELS = {"evidencerecord", "validationentry", "approval", "manifest", "workerheartbeat", "notification"}
 # Audit models Operators may still add rows to (manual evidence).

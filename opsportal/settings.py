@@ -98,7 +98,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OPSPORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/kb/"
 
 # --- Redis (optional): broker for django-q2 and shared cache -------------
 REDIS_URL = env_str("OPSPORTAL_REDIS_URL", "")
@@ -198,10 +199,17 @@ if env_bool("OPSPORTAL_BEHIND_PROXY", False):
 SILENCED_SYSTEM_CHECKS = env_list("OPSPORTAL_SILENCED_CHECKS", [])
 
 # --- OpsPortal -------------------------------------------------------------
+# Absolute base URL used in emails, webhooks and exported rules (links back to the portal).
+OPSPORTAL_BASE_URL = env_str("OPSPORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 OPSPORTAL = {
     # A worker is "up" for /healthz when its heartbeat is at most this old.
     "WORKER_HEARTBEAT_MAX_AGE_SECONDS": env_int("OPSPORTAL_WORKER_MAX_AGE", 180),
     "DEFAULT_PHASE": "phase6",
+    # Retro facilitators are reminded this many hours before the retro.
+    "RETRO_REMINDER_HOURS": env_int("OPSPORTAL_RETRO_REMINDER_HOURS", 24),
+    # After downtime, at most this many missed review periods per cadence are created.
+    "REVIEW_BACKFILL_PERIODS": env_int("OPSPORTAL_REVIEW_BACKFILL_PERIODS", 3),
 }
 
 LOGGING = {

@@ -1,6 +1,15 @@
+from datetime import UTC
+
 import django_filters
 
 from opsportal.models import Approval, EvidenceRecord, Service, ValidationEntry
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """ISO 8601 date-time compared in UTC: PostgreSQL refuses offsets beyond +-15:59 (a 500 otherwise)."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.astimezone(UTC) if value is not None else value)
 
 
 class ServiceFilter(django_filters.FilterSet):
@@ -13,8 +22,8 @@ class ServiceFilter(django_filters.FilterSet):
 
 class EvidenceRecordFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(field_name="project__slug")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UTCDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UTCDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = EvidenceRecord

@@ -1,3 +1,5 @@
+from datetime import UTC
+
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -30,10 +32,13 @@ def _parse_time(request, name):
     raw = request.query_params.get(name)
     if not raw:
         return None
-    value = parse_datetime(raw)
-    if value is None:
-        raise ValidationError({name: f"{name} must be an ISO 8601 date-time, got {raw!r}."})
-    return value
+    try:
+        value = parse_datetime(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ValidationError({name: f"{name} must be an ISO 8601 date-time with a UTC offset, got {raw!r}."})
+    return value.astimezone(UTC)
 
 
 class ProjectViewSet(viewsets.ModelViewSet):

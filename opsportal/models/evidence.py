@@ -19,6 +19,7 @@ class EvidenceKind(models.TextChoices):
     POSTMORTEM = "postmortem", "Postmortem"
     IMPROVEMENT = "improvement", "Improvement"
     RETRO_CADENCE = "retro_cadence", "Retro cadence"
+    RETROSPECTIVE = "retrospective", "Retrospective held or cancelled"
     REVIEW = "review", "Operational review"
     GATE_REPORT = "gate_report", "Quality gate report"
     RUNBOOK_UPDATE = "runbook_update", "Runbook update"

@@ -82,3 +82,14 @@ def test_seed_demo_logins_work(db):
     client = APIClient()
     assert client.login(username="manager", password="opsportal-demo")
     assert client.get("/api/v1/projects/shop/").status_code == 200
+
+
+def test_plain_login_page_for_non_staff_readers(client, db):
+    from tests.factories import UserFactory
+
+    UserFactory(username="reader", is_staff=False)
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200
+    response = client.post("/accounts/login/", {"username": "reader", "password": "pw-for-tests"})
+    assert response.status_code == 302
+    assert response["Location"] == "/kb/"

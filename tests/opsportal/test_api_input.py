@@ -89,3 +89,14 @@ def test_nul_characters_are_refused_naming_the_field(api_as, operator, project):
     response = client.get("/api/v1/evidence/?kind=%00")
     assert response.status_code == 400
     assert "kind" in response.json()
+
+
+def test_extreme_utc_offsets_are_compared_in_utc(api_as, viewer, project):
+    client = api_as(viewer)
+    response = client.get("/api/v1/validation-log/", {"created_after": "2000-01-01T00:00:00-23:25"})
+    assert response.status_code == 200
+    response = client.get("/api/v1/projects/shop/phases/phase6/evidence/", {"since": "2000-01-01T00:00:00+23:59"})
+    assert response.status_code == 200
+    response = client.get("/api/v1/projects/shop/phases/phase6/evidence/", {"since": "2000-01-01T00:00:00"})
+    assert response.status_code == 400
+    assert "since" in response.json()

@@ -1,1 +1,0 @@
-"""Admin registrations of the knowledgebase app (land with its issue)."""

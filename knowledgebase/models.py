@@ -1,1 +1,0 @@
-"""Models of the knowledgebase app (lands with its issue)."""

@@ -1,1 +1,0 @@
-"""Models of the retros app (lands with its issue)."""

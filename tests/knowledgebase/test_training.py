@@ -1,0 +1,94 @@
+"""Training: assignment to users and groups, completion with time and version, overdue, re-completion."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from knowledgebase import services
+from knowledgebase.models import ArticleKind, TrainingAssignment
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def training(article_factory, manager):
+    return article_factory(manager, kind=ArticleKind.TRAINING, publish=True, title="On-call onboarding")
+
+
+def test_assign_to_users_and_group_members(training, manager):
+    team = Group.objects.create(name="Checkout team")
+    ann, bob, cid = UserFactory(username="ann"), UserFactory(username="bob"), UserFactory(username="cid")
+    ann.groups.add(team)
+    bob.groups.add(team)
+    due = timezone.localdate() + timedelta(days=7)
+    assignments = services.training_assign(article=training, due_on=due, actor=manager, users=[cid, ann],
+                                           groups=[team])
+    assert sorted(a.user.username for a in assignments) == ["ann", "bob", "cid"]
+    assert TrainingAssignment.objects.get(user=bob).group == team
+    assert TrainingAssignment.objects.get(user=ann).group is None  # named directly
+    # Assigning again moves the due date, never duplicates.
+    services.training_assign(article=training, due_on=due + timedelta(days=1), actor=manager, groups=[team])
+    assert TrainingAssignment.objects.count() == 3
+    assert TrainingAssignment.objects.get(user=bob).due_on == due + timedelta(days=1)
+
+
+def test_only_published_training_is_assigned(article_factory, manager):
+    draft = article_factory(manager, kind=ArticleKind.TRAINING)
+    runbook_like = article_factory(manager, publish=True)
+    for article in (draft, runbook_like):
+        with pytest.raises(ValidationError) as excinfo:
+            services.training_assign(article=article, due_on=timezone.localdate(), actor=manager,
+                                     users=[UserFactory()])
+        assert "article" in excinfo.value.message_dict
+
+
+def test_viewers_cannot_assign_but_people_complete_their_own(training, operator, manager, viewer):
+    with pytest.raises(PermissionDenied):
+        services.training_assign(article=training, due_on=timezone.localdate(), actor=viewer, users=[viewer])
+    assignment, = services.training_assign(article=training, due_on=timezone.localdate(), actor=manager,
+                                           users=[operator])
+    with pytest.raises(PermissionDenied):
+        services.training_complete(assignment=assignment, actor=manager)
+    done = services.training_complete(assignment=assignment, actor=operator)
+    assert done.is_completed and done.completed_version == training.version
+    assert abs((done.completed_at - timezone.now()).total_seconds()) < 60
+
+
+def test_overdue_lists_open_assignments_past_due(training, manager):
+    today = timezone.localdate()
+    late, on_time, done = UserFactory(username="late"), UserFactory(username="ontime"), UserFactory(username="done")
+    services.training_assign(article=training, due_on=today - timedelta(days=2), actor=manager, users=[late, done])
+    services.training_assign(article=training, due_on=today + timedelta(days=2), actor=manager, users=[on_time])
+    services.training_complete(assignment=TrainingAssignment.objects.get(user=done), actor=done)
+    assert [a.user.username for a in TrainingAssignment.objects.overdue(today)] == ["late"]
+    assert sorted(a.user.username for a in TrainingAssignment.objects.open()) == ["late", "ontime"]
+
+
+def test_new_version_can_require_recompletion(training, manager):
+    learner = UserFactory(username="learner")
+    assignment, = services.training_assign(article=training, due_on=timezone.localdate(), actor=manager,
+                                           users=[learner])
+    services.training_complete(assignment=assignment, actor=learner)
+    # A new version without the flag keeps the completion.
+    training = services.article_update(article=training, actor=manager, base_version=training.version,
+                                       body="Typo fixed.")
+    assignment.refresh_from_db()
+    assert assignment.is_completed
+    training = services.article_update(article=training, actor=manager, base_version=training.version,
+                                       body="New escalation policy.", require_recompletion=True)
+    assignment.refresh_from_db()
+    assert not assignment.is_completed
+    assert assignment.required_version == training.version == 3
+    assert assignment.due_on >= timezone.localdate() + timedelta(days=14)
+    services.training_complete(assignment=assignment, actor=learner)
+    assignment.refresh_from_db()
+    assert assignment.is_completed and assignment.completed_version == 3
+    assert list(assignment.completions.order_by("version").values_list("version", flat=True)) == [1, 3]
+
+
+def test_recompletion_is_only_for_training(article_factory, manager):
+    article = article_factory(manager, publish=True)
+    with pytest.raises(ValidationError):
+        services.article_update(article=article, actor=manager, base_version=1, body="x", require_recompletion=True)
