@@ -8,9 +8,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import escape
 
-from knowledgebase.markdown import render_markdown
 from incidents.models import SECTIONS, ActionItem, IncidentEvent, Postmortem, PostmortemRevision, PostmortemStatus
 from incidents.postmortem_rules import approvals_required
+from knowledgebase.markdown import render_markdown
 from opsportal.models import Approval, ApprovalDecision, ApprovalKind
 
 
