@@ -32,3 +32,13 @@ def panels(request) -> list[dict]:
          "rows": [_row(i, now, " · target breached") for i in breached],
          "empty": "Every open incident is within its response targets.", "order": 11},
     ]
+
+
+# Postmortems and action items (issue 5): their panels join the incident panels.
+_incident_panels = panels
+
+
+def panels(request) -> list[dict]:  # noqa: F811
+    from incidents.postmortem_extensions import postmortem_panels
+
+    return _incident_panels(request) + postmortem_panels(request)

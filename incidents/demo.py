@@ -199,3 +199,14 @@ def seed(context: dict) -> None:
             _live(project, services, users, now)
         _from_alertmanager(project, now)
     context["incidents"] = {i.title: i for i in Incident.objects.filter(project=project)}
+
+
+# Postmortems and action items (issue 5) build on the incidents above.
+_seed_incidents = seed
+
+
+def seed(context: dict) -> None:  # noqa: F811
+    from incidents.demo_postmortems import seed_postmortems
+
+    _seed_incidents(context)
+    seed_postmortems(context)

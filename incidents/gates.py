@@ -59,3 +59,14 @@ def _within_target(project) -> dict:
                        "no open incident is past a target." if total else
                        "No incidents resolved in the last 90 days; no open incident is past a target.")
     return {"gate": GATE, "result": result, "reason": " ".join(reasons)}
+
+
+# Postmortems and action items (issue 5): postmortem_process, postmortems_for_significant and
+# improvements_implemented join the incidents gates.
+_incident_gates = evaluate
+
+
+def evaluate(project) -> list[dict]:  # noqa: F811
+    from incidents.postmortem_extensions import postmortem_gates
+
+    return _incident_gates(project) + postmortem_gates(project)

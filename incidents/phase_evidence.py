@@ -42,3 +42,17 @@ def contribute(project, phase) -> dict:
         .prefetch_related("services").order_by("detected_at", "id")
     )
     return {"incidents": [incident_as_evidence(incident, now) for incident in incidents]}
+
+
+# Postmortems and action items (issue 5): implemented improvements join the incidents list.
+_incident_contribution = contribute
+
+
+def contribute(project, phase) -> dict:  # noqa: F811
+    from incidents.postmortem_extensions import improvements, with_postmortem_state
+
+    result = _incident_contribution(project, phase)
+    if phase == PHASE:
+        result = {**result, "incidents": with_postmortem_state(result.get("incidents", [])),
+                  "improvements": improvements(project)}
+    return result

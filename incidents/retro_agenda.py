@@ -20,3 +20,14 @@ def agenda_data(*, project, since, until) -> dict:
             for incident in incidents.order_by("detected_at", "id")
         ]
     }
+
+
+# Postmortems and action items (issue 5): postmortem_state of each incident, and new action items.
+_incident_agenda = agenda_data
+
+
+def agenda_data(*, project, since, until) -> dict:  # noqa: F811
+    from incidents.postmortem_extensions import agenda_additions
+
+    data = _incident_agenda(project=project, since=since, until=until)
+    return {**data, **agenda_additions(project=project, since=since, until=until, incidents=data["incidents"])}

@@ -77,3 +77,15 @@ CADENCES = {"daily": _daily, "weekly": _weekly, "quarterly": _quarterly}
 def findings(*, project, cadence, period_start, period_end, now) -> list[dict]:
     handler = CADENCES.get(cadence)
     return handler(project, period_start, period_end, now) if handler else []
+
+
+# Postmortems and action items (issue 5): monthly postmortem_analysis and process_improvement.
+_incident_findings = findings
+
+
+def findings(*, project, cadence, period_start, period_end, now) -> list[dict]:  # noqa: F811
+    from incidents.postmortem_extensions import postmortem_findings
+
+    kwargs = {"project": project, "cadence": cadence, "period_start": period_start, "period_end": period_end,
+              "now": now}
+    return _incident_findings(**kwargs) + postmortem_findings(**kwargs)

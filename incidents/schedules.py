@@ -17,3 +17,28 @@ SCHEDULES = [
         "minutes": 1,
     },
 ]
+
+# Postmortems and action items (issue 5).
+SCHEDULES += [
+    {
+        # Significant incidents get their postmortem started; drafts get a due time once resolved.
+        "name": "incidents.postmortems_ensure_required",
+        "func": "incidents.tasks.postmortems_ensure_required",
+        "schedule_type": "I",
+        "minutes": 5,
+    },
+    {
+        # One message per owner per day listing their overdue drafts (notify_once key: owner + day).
+        "name": "incidents.postmortems_remind_overdue",
+        "func": "incidents.tasks.postmortems_remind_overdue",
+        "schedule_type": "C",
+        "cron": "0 8 * * 1-5",
+    },
+    {
+        # Overdue action item digests per owner, and escalation to Managers after 14 days, once.
+        "name": "incidents.action_items_daily",
+        "func": "incidents.tasks.action_items_daily",
+        "schedule_type": "C",
+        "cron": "15 8 * * *",
+    },
+]

@@ -10,3 +10,12 @@ urlpatterns = [
 
 def register(router):
     router.register("incidents", IncidentViewSet, basename="incident")
+    register_postmortems(router)
+
+
+def register_postmortems(router):
+    """Issue 5: postmortems and action items (called from `register`)."""
+    from incidents.api.postmortems import ActionItemViewSet, PostmortemViewSet
+
+    router.register("postmortems", PostmortemViewSet, basename="postmortem")
+    router.register("action-items", ActionItemViewSet, basename="action-item")

@@ -3,6 +3,14 @@
 Postmortems and action items (next issue) add their own modules beside these.
 """
 
+from incidents.models.action_items import (
+    OPEN_ITEM_STATUSES,
+    VERIFIED_TYPES,
+    ActionItem,
+    ActionItemPriority,
+    ActionItemStatus,
+    ActionItemType,
+)
 from incidents.models.alerts import Alert, AlertIntegration, AlertStatus
 from incidents.models.incidents import (
     OPEN_STATUSES,
@@ -11,6 +19,13 @@ from incidents.models.incidents import (
     IncidentSource,
     IncidentStatus,
     Severity,
+)
+from incidents.models.postmortems import (
+    REQUIRED_SECTIONS,
+    SECTIONS,
+    Postmortem,
+    PostmortemRevision,
+    PostmortemStatus,
 )
 from incidents.models.responders import ProjectResponders, WebhookDelivery, WebhookDeliveryStatus
 from incidents.models.roles import IncidentRole, IncidentRoleAssignment
@@ -37,4 +52,10 @@ __all__ = [
     "TargetUnit",
     "WebhookDelivery",
     "WebhookDeliveryStatus",
+]
+
+# Postmortems and action items (issue 5).
+__all__ += [
+    "REQUIRED_SECTIONS", "SECTIONS", "OPEN_ITEM_STATUSES", "VERIFIED_TYPES", "ActionItem", "ActionItemPriority",
+    "ActionItemStatus", "ActionItemType", "Postmortem", "PostmortemRevision", "PostmortemStatus",
 ]

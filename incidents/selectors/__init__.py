@@ -16,3 +16,8 @@ __all__ = [
     "incident_runbooks",
     "target_states",
 ]
+
+# Postmortems (issue 5).
+from incidents.selectors.postmortems import postmortem_list_queryset, postmortem_requirement  # noqa: E402
+
+__all__ += ["postmortem_list_queryset", "postmortem_requirement"]

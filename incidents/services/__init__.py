@@ -37,3 +37,25 @@ __all__ = [
     "response_targets_reapply",
     "validate_timestamp_order",
 ]
+
+# Postmortems and action items (issue 5).
+from incidents.services.action_items import (  # noqa: E402
+    action_item_create,
+    action_item_reopen,
+    action_item_set_status,
+    action_item_verify,
+)
+from incidents.services.postmortems import (  # noqa: E402
+    postmortem_create,
+    postmortem_decide,
+    postmortem_publish,
+    postmortem_request,
+    postmortem_submit,
+    postmortem_update,
+)
+
+__all__ += [
+    "action_item_create", "action_item_reopen", "action_item_set_status", "action_item_verify",
+    "postmortem_create", "postmortem_decide", "postmortem_publish", "postmortem_request", "postmortem_submit",
+    "postmortem_update",
+]

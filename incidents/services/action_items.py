@@ -1,0 +1,223 @@
+"""Write side of action items: creation with default due dates, status changes, verification by a
+Manager (not the owner) for prevent/detect items, overdue digests and escalation."""
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.models import (
+    OPEN_ITEM_STATUSES,
+    ActionItem,
+    ActionItemPriority,
+    ActionItemStatus,
+    ActionItemType,
+    Postmortem,
+)
+from incidents.postmortem_rules import action_item_due_days, escalate_after_days
+from opsportal.errors import InvalidTransition
+from opsportal.models import ApprovalDecision, ApprovalKind, EvidenceKind
+from opsportal.services import approval_record, log_evidence
+from opsportal.services.notifications import notify_once
+
+logger = logging.getLogger(__name__)
+St = ActionItemStatus
+VERIFY_PERMISSION = "incidents.verify_actionitem"
+# Allowed status changes (done and won't do can be reopened).
+TRANSITIONS = {
+    St.OPEN: (St.IN_PROGRESS, St.DONE, St.WONT_DO),
+    St.IN_PROGRESS: (St.OPEN, St.DONE, St.WONT_DO),
+    St.DONE: (St.OPEN, St.IN_PROGRESS),
+    St.WONT_DO: (St.OPEN,),
+}
+
+
+def default_due_date(priority: str, today=None):
+    """P1 15 days, P2 30, P3 60 by default (configurable): calendar days from today."""
+    return (today or timezone.localdate()) + timedelta(days=action_item_due_days(priority))
+
+
+def _person(actor):
+    return actor if (actor is not None and getattr(actor, "is_authenticated", False)) else None
+
+
+def action_item_create(*, project, title: str, owner, actor=None, postmortem: Postmortem | None = None,
+                       description: str = "", type: str = ActionItemType.PREVENT,
+                       priority: str = ActionItemPriority.P2, due_date=None, ticket_url: str = "") -> ActionItem:
+    """Create an open item; the due date defaults from the priority. A postmortem's items belong to its project."""
+    errors = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = "An action item needs a title."
+    if type not in ActionItemType.values:
+        errors["type"] = f"type must be one of {', '.join(ActionItemType.values)}."
+    if priority not in ActionItemPriority.values:
+        errors["priority"] = f"priority must be one of {', '.join(ActionItemPriority.values)}."
+    if owner is None:
+        errors["owner"] = "An action item needs an owner."
+    if postmortem is not None and postmortem.project_id != project.pk:
+        errors["postmortem"] = "The postmortem belongs to another project."
+    if ticket_url:
+        try:
+            URLValidator(schemes=["http", "https"])(ticket_url)
+        except ValidationError:
+            errors["ticket_url"] = "ticket_url must be an http(s) URL."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        item = ActionItem.objects.create(
+            project=project, postmortem=postmortem, title=title[:300], description=(description or "").strip(),
+            type=type, priority=priority, owner=owner, ticket_url=ticket_url,
+            due_date=due_date or default_due_date(priority), created_by=_person(actor),
+        )
+    return item
+
+
+def _lock(item) -> ActionItem:
+    pk = item.pk if isinstance(item, ActionItem) else item
+    return ActionItem.objects.select_for_update().select_related("project", "owner").get(pk=pk)
+
+
+def action_item_set_status(*, item: ActionItem, status: str, actor, reason: str = "") -> ActionItem:
+    """Move an item along open -> in_progress -> done (or won't do, with a required reason).
+
+    Done records the completion time; reopening clears it and any verification.
+    """
+    if status not in St.values:
+        raise ValidationError({"status": f"status must be one of {', '.join(St.values)}."})
+    with transaction.atomic():
+        item = _lock(item)
+        if status == item.status:
+            return item
+        if status not in TRANSITIONS[item.status]:
+            raise InvalidTransition({"status": f"{item.get_status_display()} cannot become {status}; allowed: "
+                                               f"{', '.join(TRANSITIONS[item.status])}."})
+        if item.verified_at is not None:
+            raise InvalidTransition({"status": "This item was verified; it is closed for good."})
+        reason = (reason or "").strip()
+        if status == St.WONT_DO and not reason:
+            raise ValidationError({"reason": "Say why this action will not be done."})
+        item.status = status
+        item.wont_do_reason = reason if status == St.WONT_DO else ""
+        item.completed_at = timezone.now() if status == St.DONE else None
+        item.save(update_fields=["status", "wont_do_reason", "completed_at", "updated_at"])
+    return item
+
+
+def action_item_verify(*, item: ActionItem, actor, comment: str) -> ActionItem:
+    """A Manager who does not own the item confirms that a done prevent/detect item worked
+    (an `improvement_action` approval with a comment); the improvement becomes evidence."""
+    if actor is None or not actor.is_authenticated or not actor.has_perm(VERIFY_PERMISSION):
+        raise PermissionDenied("Only Managers may verify action items.")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": "Say how you confirmed the action worked."})
+    with transaction.atomic():
+        item = _lock(item)
+        if not item.awaiting_verification:
+            raise InvalidTransition({"status": "Only done prevent or detect items awaiting verification can be "
+                                               "verified."})
+        approval = approval_record(subject=item, kind=ApprovalKind.IMPROVEMENT_ACTION,
+                                   decision=ApprovalDecision.APPROVE, approver=actor, comment=comment)
+        item.verified_at = timezone.now()
+        item.verified_by = actor
+        item.save(update_fields=["verified_at", "verified_by", "updated_at"])
+        log_evidence(
+            project=item.project, kind=EvidenceKind.IMPROVEMENT, actor=actor,
+            summary=f"Improvement verified: {item.title}"[:500],
+            payload={"action_item_id": item.pk, "title": item.title, "type": item.type, "priority": item.priority,
+                     "owner": item.owner.get_username(), "completed_at": item.completed_at.isoformat(),
+                     "verified_by": actor.get_username(), "comment": comment, "approval_id": approval.pk,
+                     "postmortem_id": item.postmortem_id},
+        )
+    return item
+
+
+def action_item_reopen(*, item: ActionItem, actor, comment: str = "") -> ActionItem:
+    """Reopen a done or won't-do item. A Manager reopening an item awaiting verification records
+    that it did not work (a "request changes" decision, comment required)."""
+    with transaction.atomic():
+        item = _lock(item)
+        if item.status not in (St.DONE, St.WONT_DO):
+            raise InvalidTransition({"status": "Only done or won't-do items can be reopened."})
+        if item.verified_at is not None:
+            raise InvalidTransition({"status": "This item was verified; open a new item instead."})
+        if item.awaiting_verification and actor is not None and actor.has_perm(VERIFY_PERMISSION) \
+                and actor.pk != item.owner_id:
+            approval_record(subject=item, kind=ApprovalKind.IMPROVEMENT_ACTION,
+                            decision=ApprovalDecision.REQUEST_CHANGES, approver=actor, comment=comment)
+        return action_item_set_status(item=item, status=St.OPEN, actor=actor)
+
+
+# --- reminders --------------------------------------------------------------------
+
+def action_items_send_overdue_digests(today=None) -> int:
+    """Daily: each owner gets one digest of all their overdue items (keyed by owner and day)."""
+    today = today or timezone.localdate()
+    by_owner = defaultdict(list)
+    for item in ActionItem.objects.overdue(today).select_related("owner", "project").order_by("due_date", "id"):
+        by_owner[item.owner].append(item)
+    sent = 0
+    for owner, items in by_owner.items():
+        try:
+            lines = "\n".join(f"- [{i.priority}] {i.title} ({i.project}; due {i.due_date})" for i in items)
+            sent += notify_once(key=f"actionitems-overdue:{owner.pk}:{today.isoformat()}", users=[owner],
+                                subject=f"{len(items)} overdue action item(s)",
+                                body=f"These action items are past their due date:\n{lines}") is not None
+        except Exception:
+            logger.exception("could not send the overdue digest to %s", owner.pk)
+    return sent
+
+
+def action_items_escalate(today=None) -> int:
+    """Daily: items overdue by more than the configured days (14) go to the project's Managers, once per item."""
+    from incidents.services.postmortems import project_managers
+
+    today = today or timezone.localdate()
+    managers = list(project_managers())
+    sent = 0
+    for item in ActionItem.objects.overdue_by_more_than(escalate_after_days(), today).select_related("owner",
+                                                                                                     "project"):
+        try:
+            sent += notify_once(
+                key=f"actionitem-escalation:{item.pk}", users=managers,
+                subject=f"Escalation: action item overdue since {item.due_date}: {item.title}",
+                body=(f"{item.title} ({item.project}, {item.priority}) owned by {item.owner.get_username()} was due "
+                      f"{item.due_date} and is still {item.get_status_display().lower()}."),
+            ) is not None
+        except Exception:
+            logger.exception("could not escalate action item %s", item.pk)
+    return sent
+
+
+EDITABLE_ITEM_FIELDS = ("title", "description", "type", "priority", "owner", "due_date", "ticket_url")
+
+
+def action_item_update(*, item: ActionItem, actor, **changes) -> ActionItem:
+    """Edit an item's details (not its status: that goes through `action_item_set_status`)."""
+    unknown = set(changes) - set(EDITABLE_ITEM_FIELDS)
+    if unknown:
+        raise ValidationError({field: "This field cannot be edited here." for field in sorted(unknown)})
+    with transaction.atomic():
+        item = _lock(item)
+        for field, value in changes.items():
+            setattr(item, field, value)
+        if not (item.title or "").strip():
+            raise ValidationError({"title": "An action item needs a title."})
+        try:
+            item.full_clean(exclude=["project", "postmortem", "created_by", "verified_by"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        item.save()
+    return item
+
+
+__all__ = [
+    "OPEN_ITEM_STATUSES", "TRANSITIONS", "action_item_create", "action_item_reopen", "action_item_set_status",
+    "action_item_update", "action_item_verify", "action_items_escalate", "action_items_send_overdue_digests",
+    "default_due_date",
+]
