@@ -7,6 +7,7 @@ and every alert window, one query each, never a Python loop over buckets.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from fractions import Fraction
 
 from django.db import connection
@@ -329,3 +330,29 @@ def project_slo_summary(project) -> dict:
             "result": last_run["payload__result"],
         },
     }
+
+
+def incident_budget_consumed(incident) -> tuple[Decimal, str] | None:
+    """The largest share of an SLO's error budget that `incident` consumed, as (percent, SLO name).
+
+    The incident's bad events (from impact start, else detection, else declaration, to resolution or
+    now) over the error budget of the SLO's whole window ending then: the Workbook's error budget
+    policy asks for a postmortem above 20%. Only SLOs whose burn alerts opened or joined the
+    incident count; None when there are none or none has traffic.
+    """
+    slo_ids = SLOAlert.objects.filter(incident_id=incident.pk).values("slo_id")
+    start = incident.impact_started_at or incident.detected_at or incident.declared_at
+    end = incident.resolved_at or timezone.now()
+    worst: tuple[Fraction, str] | None = None
+    for slo in SLO.objects.filter(pk__in=slo_ids).order_by("pk"):
+        window = slo_window(slo, end)
+        during, whole = windows_totals(slo, [(start, end), (window.start, end)])
+        allowed = budget.error_budget(whole, slo.objective)
+        if allowed <= 0:
+            continue
+        share = Fraction(during.bad) / allowed
+        if worst is None or share > worst[0]:
+            worst = (share, slo.name)
+    if worst is None:
+        return None
+    return budget.to_percent(worst[0], 2), worst[1]

@@ -16,6 +16,7 @@ from incidents.models import (
     ActionItem,
     Incident,
     IncidentEventKind,
+    IncidentSource,
     Postmortem,
     PostmortemRevision,
     PostmortemStatus,
@@ -164,6 +165,14 @@ def postmortems_ensure_required(now=None) -> int:
             created += postmortem_create(incident=incident)[1]
         except Exception:
             logger.exception("could not start the postmortem of incident %s", incident.pk)
+    # Less severe incidents need one when they consumed too much of an SLO's error budget.
+    burned = Incident.objects.counted().filter(source=IncidentSource.SLO_BURN, postmortem__isnull=True)
+    for incident in burned.exclude(severity__in=Severity.significant()).select_related("project").iterator():
+        try:
+            if requirement_reason(incident):
+                created += postmortem_create(incident=incident)[1]
+        except Exception:
+            logger.exception("could not check the error budget rule for incident %s", incident.pk)
     undated = Postmortem.objects.filter(due_at__isnull=True, incident__resolved_at__isnull=False)
     for postmortem in undated.select_related("incident__project"):
         Postmortem.objects.filter(pk=postmortem.pk).update(due_at=postmortem_due_at(postmortem.incident))
