@@ -168,6 +168,17 @@ SPECTACULAR_SETTINGS = {
         "IncidentSeverityEnum": "incidents.models.incidents.Severity",
         "IncidentSourceEnum": "incidents.models.incidents.IncidentSource",
         "AlertStatusEnum": "incidents.models.alerts.AlertStatus",
+        # One name per choice set shared by several serializers (drf-spectacular warns otherwise).
+        "ApprovalDecisionEnum": "opsportal.models.approvals.ApprovalDecision",
+        "PostmortemDecisionEnum": ["approve", "request_changes"],
+        "ValidationResultEnum": "opsportal.models.validation.ValidationResult",
+        "GateResultEnum": ["PASS", "FAIL", "NO_DATA"],
+        "ArticleKindEnum": "knowledgebase.models.articles.ArticleKind",
+        "ArticleStatusEnum": "knowledgebase.models.articles.ArticleStatus",
+        "SLOStatusEnum": "slos.models.SLOStatus",
+        "SLOAlertSeverityEnum": "slos.models.Severity",
+        "PostmortemStatusEnum": "incidents.models.postmortems.PostmortemStatus",
+        "ActionItemStatusEnum": "incidents.models.action_items.ActionItemStatus",
     },
 }
 
@@ -219,3 +230,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default; silences the transition warning

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from incidents.admin.action_item_inlines import ActionItemInline, ActionItemSourceAdminMixin
 from knowledgebase.markdown import render_markdown
 from opsportal.admin.mixins import pretty_json
 from retros import services
@@ -125,8 +126,18 @@ class CancelRetroForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class RetroActionItemInline(ActionItemInline):
+    fk_name = "retrospective"
+
+
+class ReviewActionItemInline(ActionItemInline):
+    fk_name = "review"
+
+
 @admin.register(Retrospective)
-class RetrospectiveAdmin(admin.ModelAdmin):
+class RetrospectiveAdmin(ActionItemSourceAdminMixin, admin.ModelAdmin):
+    action_item_source = "retrospective"
+    inlines = [RetroActionItemInline]
     list_display = ["__str__", "project", "series_cadence", "scheduled_start", "facilitator", "status", "missed_flag"]
     list_filter = ["project", "status", "series__cadence", ("missed_flagged_at", admin.EmptyFieldListFilter)]
     list_select_related = ["project", "series", "facilitator"]
@@ -295,14 +306,15 @@ class ChecklistItemInline(admin.TabularInline):
 
 
 @admin.register(OperationalReview)
-class OperationalReviewAdmin(admin.ModelAdmin):
+class OperationalReviewAdmin(ActionItemSourceAdminMixin, admin.ModelAdmin):
+    action_item_source = "review"
     list_display = ["__str__", "project", "cadence", "period_start", "due", "status", "overdue", "open_findings",
                     "completed_by"]
     list_filter = ["project", "cadence", "status", OverdueFilter]
     list_select_related = ["project", "completed_by"]
     search_fields = ["project__name", "project__slug", "decisions"]
     date_hierarchy = "period_start"
-    inlines = [ChecklistItemInline]
+    inlines = [ChecklistItemInline, ReviewActionItemInline]
     actions = ["complete_reviews"]
     fields = ["project", "cadence", "period_start", "period_end", "due", "status", "decisions", "summary_pretty",
               "completed_by", "completed_at"]
@@ -344,6 +356,8 @@ class OperationalReviewAdmin(admin.ModelAdmin):
             obj.save(update_fields=["decisions"])
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is not ChecklistItem:
+            return super().save_formset(request, form, formset, change)  # action items
         review = form.instance
         # The admin's change message reads these; the service does the writing.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []

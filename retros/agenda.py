@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 AGENDA_TEMPLATE = "retros/agenda.md"
 AGENDA_LISTS = ("incidents", "slo_compliance", "action_items")
 SEVERITY_ORDER = {"sev1": 1, "sev2": 2, "sev3": 3, "sev4": 4, "critical": 1, "major": 2, "minor": 3}
-DONE_STATES = {"done", "verified", "closed", "completed", "cancelled"}
+DONE_STATES = {"done", "wont_do", "verified", "closed", "completed", "cancelled"}
 
 
 def collect_agenda_data(*, project, since, until) -> dict:
@@ -37,6 +37,27 @@ def collect_agenda_data(*, project, since, until) -> dict:
         for key in AGENDA_LISTS:
             data[key].extend(part.get(key) or [])
     return data
+
+
+def previous_retro_action_items(retro) -> list[dict]:
+    """The action items the previous (not cancelled) retro of the project decided, with their status."""
+    from incidents.postmortem_extensions import action_item_url
+    from retros.models import Retrospective
+
+    previous = (
+        Retrospective.objects.filter(project_id=retro.project_id, scheduled_start__lt=retro.scheduled_start)
+        .exclude(status="cancelled")
+        .order_by("-scheduled_start")
+        .first()
+    )
+    if previous is None:
+        return []
+    items = previous.action_items.select_related("owner").order_by("id")
+    return [
+        {"title": item.title, "status": item.status, "owner": item.owner.get_username(),
+         "due": item.due_date.isoformat(), "url": action_item_url(item)}
+        for item in items
+    ]
 
 
 def agenda_window(retro):
@@ -74,7 +95,10 @@ def build_agenda(retro) -> str:
         key=lambda i: (SEVERITY_ORDER.get(str(i.get("severity", "")).lower(), 9), str(i.get("number", ""))),
     )
     severities = Counter(str(i.get("severity", "unknown")) for i in incidents)
-    action_items = data["action_items"]
+    # The previous retro's own items first, then any other item created in the period.
+    action_items = previous_retro_action_items(retro)
+    listed = {item["url"] for item in action_items}
+    action_items += [item for item in data["action_items"] if item.get("url") not in listed]
     context = {
         "retro": retro,
         "project": retro.project,

@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from incidents.admin.action_item_inlines import ActionItemInline, save_action_item_rows
 from incidents.models import SECTIONS, ActionItem, Postmortem, PostmortemStatus
 from incidents.selectors.postmortems import (
     approval_progress,
@@ -29,14 +30,12 @@ from incidents.selectors.postmortems import (
     report_markdown,
 )
 from incidents.services import (
-    action_item_create,
     postmortem_create,
     postmortem_decide,
     postmortem_publish,
     postmortem_submit,
     postmortem_update,
 )
-from incidents.services.action_items import action_item_update
 from incidents.services.postmortems import (
     APPROVE_PERMISSION,
     EDITABLE_FIELDS,
@@ -98,36 +97,6 @@ class PostmortemForm(forms.ModelForm):
         for field, heading, required in SECTIONS:
             if field in self.fields:
                 self.fields[field].label = heading + ("" if required else " (optional)")
-
-
-class ActionItemInline(admin.TabularInline):
-    model = ActionItem
-    fk_name = "postmortem"
-    extra = 1
-    fields = ["title", "type", "priority", "owner", "due_date", "ticket_url", "status_display"]
-    readonly_fields = ["status_display"]
-    autocomplete_fields = ["owner"]
-    show_change_link = True
-    can_delete = False
-
-    @admin.display(description="status")
-    def status_display(self, obj):
-        if obj.pk is None:
-            return "-"
-        label = obj.get_status_display()
-        if obj.verified_at:
-            label += " (verified)"
-        elif obj.awaiting_verification:
-            label += " (awaiting verification)"
-        elif obj.is_overdue():
-            label += " (overdue)"
-        return label
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        # Due date may stay empty: the service fills it from the priority.
-        formset.form.base_fields["due_date"].required = False
-        return formset
 
 
 @admin.register(Postmortem)
@@ -225,23 +194,10 @@ class PostmortemAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         postmortem = form.instance
-        # The admin's change message reads these; the services, not formset.save(), write the rows.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for inline_form in formset.forms:
-            if not inline_form.has_changed() or not inline_form.is_valid():
-                continue
-            data = inline_form.cleaned_data
-            try:
-                if inline_form.instance.pk is None:
-                    action_item_create(project=postmortem.project, postmortem=postmortem, title=data["title"],
-                                       type=data["type"], priority=data["priority"], owner=data["owner"],
-                                       due_date=data.get("due_date"), ticket_url=data.get("ticket_url") or "",
-                                       actor=request.user)
-                else:
-                    action_item_update(item=inline_form.instance, actor=request.user,
-                                       **{f: data[f] for f in inline_form.changed_data if f in data})
-            except ValidationError as exc:
-                raise _AdminRefusal(refusal_text(exc)) from exc
+        try:
+            save_action_item_rows(request, formset, project=postmortem.project, postmortem=postmortem)
+        except ValidationError as exc:
+            raise _AdminRefusal(refusal_text(exc)) from exc
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -44,6 +44,7 @@ from incidents.services import (
 from incidents.services.action_items import action_item_update
 from opsportal.api.serializers import ApprovalSerializer
 from opsportal.models import Project
+from retros.models import OperationalReview, Retrospective
 
 User = get_user_model()
 SECTION_FIELDS = [field for field, _h, _r in SECTIONS]
@@ -144,7 +145,8 @@ class ActionItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ActionItem
-        fields = ["id", "project", "postmortem", "title", "description", "type", "priority", "owner", "due_date",
+        fields = ["id", "project", "postmortem", "retrospective", "review", "title", "description", "type",
+                  "priority", "owner", "due_date",
                   "status", "wont_do_reason", "ticket_url", "completed_at", "verified_at", "verified_by", "overdue",
                   "awaiting_verification", "created_at", "updated_at"]
         read_only_fields = fields
@@ -157,6 +159,10 @@ class ActionItemCreateSerializer(serializers.Serializer):
     project = serializers.SlugRelatedField(slug_field="slug", queryset=Project.objects.all())
     postmortem = serializers.PrimaryKeyRelatedField(queryset=Postmortem.objects.all(), required=False,
                                                     allow_null=True)
+    retrospective = serializers.PrimaryKeyRelatedField(queryset=Retrospective.objects.all(), required=False,
+                                                       allow_null=True)
+    review = serializers.PrimaryKeyRelatedField(queryset=OperationalReview.objects.all(), required=False,
+                                                allow_null=True, help_text="An operational review.")
     title = serializers.CharField(max_length=300)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=20_000)
     type = serializers.ChoiceField(choices=ActionItemType.choices, default=ActionItemType.PREVENT)
@@ -220,12 +226,15 @@ class ActionItemFilter(django_filters.FilterSet):
     priority = django_filters.ChoiceFilter(choices=ActionItemPriority.choices)
     type = django_filters.ChoiceFilter(choices=ActionItemType.choices)
     postmortem = django_filters.NumberFilter(field_name="postmortem_id")
+    retrospective = django_filters.NumberFilter(field_name="retrospective_id")
+    review = django_filters.NumberFilter(field_name="review_id")
     overdue = django_filters.BooleanFilter(method="filter_overdue", help_text="Open or in progress, past due.")
     awaiting_verification = django_filters.BooleanFilter(method="filter_awaiting")
 
     class Meta:
         model = ActionItem
-        fields = ["project", "owner", "status", "priority", "type", "postmortem", "overdue", "awaiting_verification"]
+        fields = ["project", "owner", "status", "priority", "type", "postmortem", "retrospective", "review", "overdue",
+                  "awaiting_verification"]
 
     def filter_overdue(self, queryset, name, value):
         overdue = ActionItem.objects.overdue(timezone.localdate()).values("pk")

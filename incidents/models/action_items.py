@@ -73,6 +73,13 @@ class ActionItem(models.Model):
     postmortem = models.ForeignKey(
         "incidents.Postmortem", null=True, blank=True, on_delete=models.PROTECT, related_name="action_items"
     )
+    # Retrospectives and operational reviews own items too; an item has at most one of the three.
+    retrospective = models.ForeignKey(
+        "retros.Retrospective", null=True, blank=True, on_delete=models.PROTECT, related_name="action_items"
+    )
+    review = models.ForeignKey(
+        "retros.OperationalReview", null=True, blank=True, on_delete=models.PROTECT, related_name="action_items"
+    )
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     type = models.CharField(max_length=16, choices=ActionItemType.choices, default=ActionItemType.PREVENT,
@@ -104,6 +111,14 @@ class ActionItem(models.Model):
         indexes = [models.Index(fields=["project", "status", "due_date"], name="actionitem_project_due")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=ActionItemStatus.values), name="actionitem_status_valid"),
+            models.CheckConstraint(
+                condition=(
+                    Q(postmortem__isnull=True, retrospective__isnull=True)
+                    | Q(postmortem__isnull=True, review__isnull=True)
+                    | Q(retrospective__isnull=True, review__isnull=True)
+                ),
+                name="actionitem_one_source",
+            ),
             models.CheckConstraint(condition=Q(type__in=ActionItemType.values), name="actionitem_type_valid"),
             models.CheckConstraint(condition=Q(priority__in=ActionItemPriority.values),
                                    name="actionitem_priority_valid"),

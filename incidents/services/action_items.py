@@ -46,9 +46,10 @@ def _person(actor):
 
 
 def action_item_create(*, project, title: str, owner, actor=None, postmortem: Postmortem | None = None,
-                       description: str = "", type: str = ActionItemType.PREVENT,
+                       retrospective=None, review=None, description: str = "", type: str = ActionItemType.PREVENT,
                        priority: str = ActionItemPriority.P2, due_date=None, ticket_url: str = "") -> ActionItem:
-    """Create an open item; the due date defaults from the priority. A postmortem's items belong to its project."""
+    """Create an open item; the due date defaults from the priority. An item comes from at most one postmortem,
+    retrospective or operational review, of the same project."""
     errors = {}
     title = (title or "").strip()
     if not title:
@@ -59,8 +60,12 @@ def action_item_create(*, project, title: str, owner, actor=None, postmortem: Po
         errors["priority"] = f"priority must be one of {', '.join(ActionItemPriority.values)}."
     if owner is None:
         errors["owner"] = "An action item needs an owner."
-    if postmortem is not None and postmortem.project_id != project.pk:
-        errors["postmortem"] = "The postmortem belongs to another project."
+    sources = {"postmortem": postmortem, "retrospective": retrospective, "review": review}
+    for name, source in sources.items():
+        if source is not None and source.project_id != project.pk:
+            errors[name] = f"The {name} belongs to another project."
+    if sum(source is not None for source in sources.values()) > 1:
+        errors["postmortem"] = "An action item comes from one postmortem, retrospective or review, not several."
     if ticket_url:
         try:
             URLValidator(schemes=["http", "https"])(ticket_url)
@@ -70,7 +75,8 @@ def action_item_create(*, project, title: str, owner, actor=None, postmortem: Po
         raise ValidationError(errors)
     with transaction.atomic():
         item = ActionItem.objects.create(
-            project=project, postmortem=postmortem, title=title[:300], description=(description or "").strip(),
+            project=project, postmortem=postmortem, retrospective=retrospective, review=review,
+            title=title[:300], description=(description or "").strip(),
             type=type, priority=priority, owner=owner, ticket_url=ticket_url,
             due_date=due_date or default_due_date(priority), created_by=_person(actor),
         )

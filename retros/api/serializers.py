@@ -37,18 +37,30 @@ class RetroSeriesSerializer(serializers.ModelSerializer):
         return obj.start.astimezone(obj.zone).isoformat()
 
 
+class RetroActionItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    type = serializers.CharField()
+    priority = serializers.CharField()
+    owner = serializers.CharField(source="owner.username")
+    due_date = serializers.DateField()
+    status = serializers.CharField()
+
+
 class RetrospectiveSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     facilitator = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, read_only=True, allow_null=True)
     attendees = serializers.SlugRelatedField(slug_field=User.USERNAME_FIELD, many=True, read_only=True)
     cadence = serializers.CharField(source="series.cadence", read_only=True)
     missed = serializers.BooleanField(read_only=True)
+    action_items = RetroActionItemSerializer(many=True, read_only=True)
 
     class Meta:
         model = Retrospective
         fields = [
             "id", "project", "series", "cadence", "sequence", "scheduled_start", "facilitator", "attendees",
             "status", "cancel_reason", "held_at", "missed", "notes", "notes_html", "agenda_generated_at",
+            "action_items",
         ]
         read_only_fields = fields
 

@@ -9,6 +9,7 @@ from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from incidents.models import ActionItem
 from opsportal.models import Project
 from retros import services
 from retros.api import serializers as s
@@ -58,7 +59,9 @@ class RetroCadenceView(generics.GenericAPIView):
 
 
 class RetrospectiveViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Retrospective.objects.select_related("project", "series", "facilitator").prefetch_related("attendees")
+    queryset = Retrospective.objects.select_related("project", "series", "facilitator").prefetch_related(
+        "attendees", Prefetch("action_items", queryset=ActionItem.objects.select_related("owner").order_by("id"))
+    )
     serializer_class = s.RetrospectiveSerializer
     filterset_class = RetrospectiveFilter
     action_permissions = {

@@ -2,10 +2,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from opsportal.api.serializers import UsernameField
-from opsportal.models import Project, Service
+from opsportal.models import Project, Service, ValidationResult
 from slos.models import SLO, BurnRateTier, Severity, SLOAlert
 from slos.services.ingestion import MAX_COUNT
 from slos.windows import duration_label
@@ -29,6 +30,7 @@ class BurnRateTierSerializer(serializers.ModelSerializer):
         return duration_label(obj.short_window)
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{1,7}[smhd]$", "example": "1h"})
 class WindowField(serializers.Field):
     """A window as `5m`, `1h`, `3d` (or seconds as `90s`)."""
 
@@ -193,13 +195,13 @@ class SLOCheckSerializer(serializers.Serializer):
     comparison = serializers.CharField()
     source = serializers.ChoiceField(choices=["observed", "computed"])
     status = serializers.ChoiceField(choices=["PASS", "FAIL", "NO_DATA"])
-    result = serializers.ChoiceField(choices=["PASS", "FAIL"])
+    result = serializers.ChoiceField(choices=ValidationResult.choices)
     validation_entry_id = serializers.IntegerField(allow_null=True)
 
 
 class SLOCheckRunSerializer(serializers.Serializer):
     project = serializers.CharField()
-    result = serializers.ChoiceField(choices=["PASS", "FAIL"])
+    result = serializers.ChoiceField(choices=ValidationResult.choices)
     evidence_id = serializers.IntegerField(allow_null=True)
     checks = SLOCheckSerializer(many=True)
     next_step = serializers.DictField(allow_null=True)

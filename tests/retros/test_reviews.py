@@ -264,6 +264,7 @@ def test_admin_review_checklist_inline_and_complete_action(berlin, contributors,
     data = {
         "decisions": "Nothing to change.",
         "items-TOTAL_FORMS": "4", "items-INITIAL_FORMS": "4", "items-MIN_NUM_FORMS": "0", "items-MAX_NUM_FORMS": "4",
+        "action_items-TOTAL_FORMS": "0", "action_items-INITIAL_FORMS": "0",
     }
     for index, item in enumerate(items):
         data.update({f"items-{index}-id": str(item.pk), f"items-{index}-review": str(review.pk),
