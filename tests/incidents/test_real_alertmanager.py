@@ -15,6 +15,7 @@ import pytest
 from incidents.models import Alert, Incident, IncidentStatus
 from incidents.services.alerts import alert_integration_create
 from tests.conftest import require_external
+from tests.external import stop_process
 
 BINARY = "prometheus-alertmanager"
 WAIT_SECONDS = 30
@@ -88,11 +89,7 @@ def alertmanager(tmp_path, live_server, project, service):
         assert process.poll() is None, (tmp_path / "alertmanager.log").read_text()
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
         log.close()
 
 

@@ -22,6 +22,7 @@ from slos.models import DataSource, PullStatus, SLIMeasurement, SLOStatus
 from slos.selectors import slo_report
 from slos.services.pull import slo_pull_prometheus
 from tests.conftest import require_external
+from tests.external import stop_process
 
 pytestmark = pytest.mark.external
 
@@ -91,12 +92,7 @@ def prometheus(tmp_path):
             time.sleep(0.2)
         yield {"url": url, "t0": t0, "ok_steps": ok_steps, "err_steps": err_steps}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def test_portal_numbers_equal_the_raw_data(prometheus, make_slo, settings):
