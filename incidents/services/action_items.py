@@ -19,6 +19,7 @@ from incidents.models import (
     Postmortem,
 )
 from incidents.postmortem_rules import action_item_due_days, escalate_after_days
+from opsportal.actors import recorded_person
 from opsportal.errors import InvalidTransition
 from opsportal.models import ApprovalDecision, ApprovalKind, EvidenceKind
 from opsportal.services import approval_record, log_evidence
@@ -40,9 +41,6 @@ def default_due_date(priority: str, today=None):
     """P1 15 days, P2 30, P3 60 by default (configurable): calendar days from today."""
     return (today or timezone.localdate()) + timedelta(days=action_item_due_days(priority))
 
-
-def _person(actor):
-    return actor if (actor is not None and getattr(actor, "is_authenticated", False)) else None
 
 
 def action_item_create(*, project, title: str, owner, actor=None, postmortem: Postmortem | None = None,
@@ -78,7 +76,7 @@ def action_item_create(*, project, title: str, owner, actor=None, postmortem: Po
             project=project, postmortem=postmortem, retrospective=retrospective, review=review,
             title=title[:300], description=(description or "").strip(),
             type=type, priority=priority, owner=owner, ticket_url=ticket_url,
-            due_date=due_date or default_due_date(priority), created_by=_person(actor),
+            due_date=due_date or default_due_date(priority), created_by=recorded_person(actor),
         )
     return item
 

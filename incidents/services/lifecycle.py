@@ -19,6 +19,7 @@ from incidents.models import (
 from incidents.services.notifications import notify_responders
 from incidents.services.targets import refresh_due_times
 from incidents.services.timeline import record_event
+from opsportal.actors import recorded_person
 from opsportal.errors import InvalidTransition
 from opsportal.models import EvidenceKind, Project
 from opsportal.services import log_evidence
@@ -103,7 +104,7 @@ def _create_incident(
         customer_impact=customer_impact, severity=severity, source=source, status=IncidentStatus.TRIAGE,
         group_key=group_key, open_group_key=group_key or None,
         impact_started_at=impact_started_at, detected_at=detected_at or declared_at, declared_at=declared_at,
-        created_by=actor if (actor is not None and actor.is_authenticated) else None,
+        created_by=recorded_person(actor),
     )
     refresh_due_times(incident)
     incident.save()

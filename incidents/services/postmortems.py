@@ -33,6 +33,7 @@ from incidents.selectors.postmortems import (
     timeline_markdown,
 )
 from incidents.services.timeline import record_event
+from opsportal.actors import recorded_person
 from opsportal.errors import EditConflict, InvalidTransition
 from opsportal.models import ApprovalDecision, ApprovalKind, EvidenceKind
 from opsportal.roles import MANAGERS
@@ -86,13 +87,10 @@ def _render(postmortem: Postmortem) -> None:
 def _record_revision(postmortem: Postmortem, actor) -> PostmortemRevision:
     postmortem.revision += 1
     return PostmortemRevision.objects.create(
-        postmortem=postmortem, number=postmortem.revision, author=_person(actor), status=postmortem.status,
+        postmortem=postmortem, number=postmortem.revision, author=recorded_person(actor), status=postmortem.status,
         content=document_markdown(postmortem), content_sha256=postmortem.content_sha256,
     )
 
-
-def _person(actor):
-    return actor if (actor is not None and getattr(actor, "is_authenticated", False)) else None
 
 
 def postmortem_create(*, incident: Incident, actor=None, owner=None, required_reason: str = "",
@@ -111,7 +109,7 @@ def postmortem_create(*, incident: Incident, actor=None, owner=None, required_re
         postmortem = Postmortem(
             project=incident.project, incident=incident, title=incident.title[:300],
             owner=owner or incident.commander, required=bool(reason) or requested, required_reason=reason[:300],
-            requested_by=_person(actor) if requested else None, summary=incident.summary,
+            requested_by=recorded_person(actor) if requested else None, summary=incident.summary,
             impact=incident.customer_impact, timeline=timeline_markdown(incident), due_at=postmortem_due_at(incident),
         )
         _render(postmortem)

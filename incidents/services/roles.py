@@ -7,6 +7,7 @@ from django.utils import timezone
 from incidents.models import Incident, IncidentEventKind, IncidentRole, IncidentRoleAssignment
 from incidents.services.lifecycle import lock_incident
 from incidents.services.timeline import record_event
+from opsportal.actors import recorded_person
 
 
 def _name(user) -> str:
@@ -33,7 +34,7 @@ def incident_assign_role(*, incident: Incident, role: str, user, actor=None) -> 
             active.update(relieved_at=now)
         assignment = IncidentRoleAssignment.objects.create(
             incident=incident, role=role, user=user, assigned_at=now,
-            assigned_by=actor if (actor is not None and actor.is_authenticated) else None,
+            assigned_by=recorded_person(actor),
         )
         if role == IncidentRole.COMMANDER:
             incident.commander = user

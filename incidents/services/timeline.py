@@ -7,10 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent, IncidentEventKind
-
-
-def _actor(actor):
-    return actor if (actor is not None and getattr(actor, "is_authenticated", False)) else None
+from opsportal.actors import recorded_person
 
 
 def record_event(
@@ -20,7 +17,7 @@ def record_event(
     """Append a timeline entry. With `dedup_key`, a second entry with the same key is
     refused by the database and None is returned (replayed automation)."""
     event = IncidentEvent(
-        incident=incident, kind=kind, text=text, author=_actor(actor), data=data or {},
+        incident=incident, kind=kind, text=text, author=recorded_person(actor), data=data or {},
         occurred_at=occurred_at or timezone.now(), dedup_key=dedup_key,
     )
     if dedup_key is None:

@@ -29,6 +29,7 @@ from knowledgebase.models import (
     default_review_interval,
 )
 from knowledgebase.models.articles import MAX_REVIEW_INTERVAL_DAYS, alert_name_validator, tag_validator
+from opsportal.actors import recorded_person
 from opsportal.errors import EditConflict
 from opsportal.models import EvidenceKind, Project
 from opsportal.services import log_evidence
@@ -44,9 +45,6 @@ def _require(actor, permission: str) -> None:
     if actor is not None and not actor.has_perm(permission):
         raise PermissionDenied("You may not edit knowledge base articles.")
 
-
-def _person(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def _clean_text(value: str) -> str:
@@ -155,13 +153,13 @@ def _add_revision(article: Article, *, actor, change_note: str, restored_from: i
     return ArticleRevision.objects.create(
         article=article, number=article.version, kind=article.kind, title=article.title,
         summary=article.summary, body=article.body, change_note=(change_note or "").strip()[:500],
-        restored_from=restored_from, author=_person(actor),
+        restored_from=restored_from, author=recorded_person(actor),
     )
 
 
 def _event(article: Article, kind: str, actor, note: str = "") -> ArticleEvent:
     return ArticleEvent.objects.create(
-        article=article, kind=kind, version=article.version, note=(note or "")[:500], actor=_person(actor)
+        article=article, kind=kind, version=article.version, note=(note or "")[:500], actor=recorded_person(actor)
     )
 
 
@@ -182,7 +180,7 @@ def _runbook_evidence(article: Article, *, action: str, actor) -> None:
                 "alerts": alert_names, "organisation_wide": article.project_id is None,
                 "review_due_at": article.review_due_at.isoformat() if article.review_due_at else None,
             },
-            actor=_person(actor),
+            actor=recorded_person(actor),
         )
 
 
@@ -230,8 +228,8 @@ def article_create(
     alert_names = normalise_alert_names(alert_names)
     article = Article(
         kind=values["kind"], title=values["title"], slug=values["slug"], summary=values["summary"].strip(),
-        body=values["body"], project=project, owner=owner or _person(actor),
-        review_interval_days=values["review_interval_days"], created_by=_person(actor),
+        body=values["body"], project=project, owner=owner or recorded_person(actor),
+        review_interval_days=values["review_interval_days"], created_by=recorded_person(actor),
         related_incident_ids=sorted({int(i) for i in related_incident_ids or ()}),
     )
     _render(article)

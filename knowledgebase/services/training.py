@@ -20,14 +20,12 @@ from knowledgebase.models import (
     TrainingAssignment,
     TrainingCompletion,
 )
+from opsportal.actors import recorded_person
 
 ASSIGN_PERMISSION = "knowledgebase.add_trainingassignment"
 # Time people get to redo a training whose new version requires it.
 RECOMPLETION_DAYS = 14
 
-
-def _actor_person(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 @transaction.atomic
@@ -58,7 +56,7 @@ def training_assign(*, article: Article, due_on: date, actor, users=(), groups=(
         assignment, created = TrainingAssignment.objects.select_for_update().get_or_create(
             article=article, user=user,
             defaults={"group": group, "due_on": due_on, "required_version": article.version,
-                      "assigned_by": _actor_person(actor)},
+                      "assigned_by": recorded_person(actor)},
         )
         if not created and assignment.due_on != due_on:
             assignment.due_on = due_on
@@ -114,6 +112,6 @@ def training_require_recompletion(*, article: Article, actor, due_on: date | Non
     )
     ArticleEvent.objects.create(
         article=article, kind=ArticleEventKind.RECOMPLETION_REQUIRED, version=article.version,
-        note=f"{reopened} completed assignment(s) reopened, due {due_on.isoformat()}", actor=_actor_person(actor),
+        note=f"{reopened} completed assignment(s) reopened, due {due_on.isoformat()}", actor=recorded_person(actor),
     )
     return reopened

@@ -3,6 +3,7 @@ import hashlib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from opsportal.actors import recorded_person
 from opsportal.models import EvidenceRecord, EvidenceSource, Project
 
 DEFAULT_PHASE = "phase6"
@@ -36,7 +37,7 @@ def log_evidence(
         source=source,
         summary=(summary or "").strip(),
         payload=payload if payload is not None else {},
-        created_by=actor if (actor is not None and actor.is_authenticated) else None,
+        created_by=recorded_person(actor),
     )
     if attachment is not None:
         record.attachment_sha256 = _file_sha256(attachment)

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from opsportal.actors import recorded_person
 from opsportal.models import EvidenceSource, Manifest, Project, ValidationEntry, ValidationResult
 from opsportal.models.evidence import phase_validator
 from opsportal.services.evidence import DEFAULT_PHASE, log_evidence
@@ -72,7 +73,7 @@ def record_validation(
             details=details or {},
             automation_enforced=enforced,
             evidence=evidence,
-            created_by=actor if (actor is not None and actor.is_authenticated) else None,
+            created_by=recorded_person(actor),
         )
         if check == ESCALATION_CHECK:
             state["automation_enforced"] = False

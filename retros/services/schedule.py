@@ -5,6 +5,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from opsportal.actors import recorded_person
 from opsportal.models import EvidenceKind, Project
 from opsportal.services import log_evidence
 from retros.cadence import (
@@ -100,7 +101,7 @@ def schedule_retros(*, project: Project, start, cadence: str, count, facilitator
         series = RetroSeries.objects.create(
             project=project, cadence=cadence, start=first, last_start=last, count=count,
             time_zone=project.time_zone, facilitator=facilitator,
-            created_by=actor if (actor is not None and actor.is_authenticated) else None,
+            created_by=recorded_person(actor),
         )
         Retrospective.objects.bulk_create(
             Retrospective(project=project, series=series, sequence=index, scheduled_start=moment,
