@@ -15,7 +15,6 @@ from knowledgebase.services.articles import (
     EDIT_PERMISSION,
     _event,
     _locked,
-    _person,
     _require,
     _review_due,
     _runbook_evidence,
@@ -23,6 +22,7 @@ from knowledgebase.services.articles import (
     article_update,
 )
 from knowledgebase.structure import missing_runbook_sections
+from opsportal.actors import recorded_person
 from opsportal.errors import InvalidTransition
 
 TRANSITIONS = {
@@ -70,7 +70,7 @@ def article_publish(*, article: Article, actor) -> Article:
     now = timezone.now()
     article.status = ArticleStatus.PUBLISHED
     article.published_at = now
-    article.last_reviewed_at, article.last_reviewed_by = now, _person(actor)
+    article.last_reviewed_at, article.last_reviewed_by = now, recorded_person(actor)
     article.review_due_at = _review_due(article)
     article.save(update_fields=["status", "published_at", "last_reviewed_at", "last_reviewed_by",
                                 "review_due_at", "updated_at"])
@@ -113,7 +113,7 @@ def article_mark_reviewed(*, article: Article, actor, note: str = "", now=None) 
     if article.status != ArticleStatus.PUBLISHED:
         raise InvalidTransition({"status": "Only published articles are reviewed; publish it first."})
     now = now or timezone.now()
-    article.last_reviewed_at, article.last_reviewed_by = now, _person(actor)
+    article.last_reviewed_at, article.last_reviewed_by = now, recorded_person(actor)
     article.review_due_at = _review_due(article)
     article.save(update_fields=["last_reviewed_at", "last_reviewed_by", "review_due_at", "updated_at"])
     _event(article, ArticleEventKind.REVIEWED, actor, note)
