@@ -13,14 +13,9 @@ from django.utils.safestring import mark_safe
 
 from incidents.admin.action_item_inlines import ActionItemInline, ActionItemSourceAdminMixin
 from knowledgebase.markdown import render_markdown
-from opsportal.admin.mixins import pretty_json
+from opsportal.admin.mixins import error_text, pretty_json
 from retros import services
 from retros.models import ChecklistItem, OperationalReview, RetroSeries, Retrospective, RetroStatus
-
-
-def _errors(exc) -> str:
-    return "; ".join(getattr(exc, "messages", None) or [str(exc)])
-
 
 # --- retro series --------------------------------------------------------------
 
@@ -203,7 +198,7 @@ class RetrospectiveAdmin(ActionItemSourceAdminMixin, admin.ModelAdmin):
             try:
                 services.retro_cancel(retro, actor=request.user, reason=form.cleaned_data["reason"])
             except ValidationError as exc:
-                form.add_error(None, _errors(exc))
+                form.add_error(None, error_text(exc))
             else:
                 self.message_user(request, f"{retro} cancelled.", messages.SUCCESS)
                 return redirect("admin:retros_retrospective_change", retro.pk)
@@ -224,7 +219,7 @@ class RetrospectiveAdmin(ActionItemSourceAdminMixin, admin.ModelAdmin):
             try:
                 services.retro_update_notes(obj, actor=request.user, notes=notes)
             except ValidationError as exc:
-                self.message_user(request, _errors(exc), messages.ERROR)
+                self.message_user(request, error_text(exc), messages.ERROR)
         else:
             obj.save()
 
@@ -242,7 +237,7 @@ class RetrospectiveAdmin(ActionItemSourceAdminMixin, admin.ModelAdmin):
                 services.retro_mark_held(retro, actor=request.user)
                 done += 1
             except ValidationError as exc:
-                self.message_user(request, f"{retro}: {_errors(exc)}", messages.ERROR)
+                self.message_user(request, f"{retro}: {error_text(exc)}", messages.ERROR)
         self.message_user(request, f"{done} retro(s) marked held.", messages.SUCCESS)
 
 
@@ -372,7 +367,7 @@ class OperationalReviewAdmin(ActionItemSourceAdminMixin, admin.ModelAdmin):
                 )
                 formset.changed_objects.append((item, item_form.changed_data))
             except ValidationError as exc:
-                self.message_user(request, f"{item}: {_errors(exc)}", messages.ERROR)
+                self.message_user(request, f"{item}: {error_text(exc)}", messages.ERROR)
 
     @admin.action(description="Complete the selected reviews (all items done)", permissions=["complete"])
     def complete_reviews(self, request, queryset):
@@ -382,5 +377,5 @@ class OperationalReviewAdmin(ActionItemSourceAdminMixin, admin.ModelAdmin):
                 services.review_complete(review, actor=request.user)
                 done += 1
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"{review}: {_errors(exc)}", messages.ERROR)
+                self.message_user(request, f"{review}: {error_text(exc)}", messages.ERROR)
         self.message_user(request, f"{done} review(s) completed.", messages.SUCCESS)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from incidents.models import ActionItem
 from incidents.services import action_item_create
 from incidents.services.action_items import action_item_update
+from opsportal.admin.mixins import error_text
 
 
 class ActionItemInline(admin.TabularInline):
@@ -77,5 +78,5 @@ class ActionItemSourceAdminMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as exc:  # raised inside the admin's transaction: nothing was kept
-            self.message_user(request, "Not saved: " + "; ".join(exc.messages), messages.ERROR)
+            self.message_user(request, f"Not saved: {error_text(exc)}", messages.ERROR)
             return redirect(request.get_full_path())

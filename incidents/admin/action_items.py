@@ -11,10 +11,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from incidents.admin.postmortems import refusal_text
 from incidents.models import ActionItem, ActionItemStatus
 from incidents.services import action_item_create, action_item_reopen, action_item_set_status, action_item_verify
 from incidents.services.action_items import TRANSITIONS, VERIFY_PERMISSION, action_item_update
+from opsportal.admin.mixins import error_text
 
 
 class ActionItemStateFilter(admin.SimpleListFilter):
@@ -146,7 +146,7 @@ class ActionItemAdmin(admin.ModelAdmin):
         try:
             item = call(item=item, actor=user, **kwargs)
         except ValidationError as exc:
-            self.message_user(request, f"Not changed: {refusal_text(exc)}", messages.ERROR)
+            self.message_user(request, f"Not changed: {error_text(exc)}", messages.ERROR)
         else:
             state = "verified" if item.verified_at else item.get_status_display().lower()
             self.message_user(request, f"{item.title} is now {state}.", messages.SUCCESS)
@@ -159,7 +159,7 @@ class ActionItemAdmin(admin.ModelAdmin):
                 call(item)
                 done.append(item.title)
             except (ValidationError, PermissionDenied) as exc:
-                refused.append(f"{item.title}: {refusal_text(exc)}")
+                refused.append(f"{item.title}: {error_text(exc)}")
         if done:
             self.message_user(request, f"{label}: {', '.join(done)}.", messages.SUCCESS)
         for line in refused:

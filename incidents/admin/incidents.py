@@ -27,6 +27,7 @@ from incidents.services import (
     incident_update_details,
 )
 from incidents.services.lifecycle import EDITABLE_DETAILS, TIMESTAMP_FIELDS
+from opsportal.admin.mixins import error_text
 
 SEVERITY_COLOURS = {"SEV1": "#b00020", "SEV2": "#e65100", "SEV3": "#f9a825", "SEV4": "#1565c0", "SEV5": "#607d8b"}
 STATUS_COLOURS = {
@@ -41,12 +42,6 @@ def badge(text, colour):
         '<span style="background:{};color:#fff;padding:1px 6px;border-radius:8px;white-space:nowrap">{}</span>',
         colour, text,
     )
-
-
-def _messages(exc) -> str:
-    if hasattr(exc, "message_dict"):
-        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
-    return "; ".join(getattr(exc, "messages", [str(exc)]))
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -252,7 +247,7 @@ class IncidentAdmin(admin.ModelAdmin):
         except (ValidationError, PermissionDenied) as exc:
             transaction.set_rollback(True)
             request._incident_refused = True
-            self.message_user(request, f"Not saved: {_messages(exc)}", messages.ERROR)
+            self.message_user(request, f"Not saved: {error_text(exc)}", messages.ERROR)
 
     def save_related(self, request, form, formsets, change):
         # Services were set by the service above (not form.save_m2m); the inlines are read-only.
@@ -276,7 +271,7 @@ class IncidentAdmin(admin.ModelAdmin):
                 call(incident)
                 done.append(incident.reference)
             except (ValidationError, PermissionDenied) as exc:
-                refused.append(f"{incident.reference}: {_messages(exc)}")
+                refused.append(f"{incident.reference}: {error_text(exc)}")
         if done:
             self.message_user(request, f"{verb}: {', '.join(done)}.", messages.SUCCESS)
         for message in refused:

@@ -42,17 +42,10 @@ from incidents.services.postmortems import (
     postmortem_prefill_timeline,
     submission_problems,
 )
+from opsportal.admin.mixins import error_text
 
 S = PostmortemStatus
 SECTION_FIELDS = [field for field, _h, _r in SECTIONS]
-
-
-def refusal_text(exc) -> str:
-    """A service's ValidationError or PermissionDenied as one line for an admin message."""
-    if hasattr(exc, "message_dict"):
-        return "; ".join(f"{field}: {' '.join(msgs)}" if field != "__all__" else " ".join(msgs)
-                         for field, msgs in exc.message_dict.items())
-    return "; ".join(getattr(exc, "messages", [str(exc)]))
 
 
 def can_decide(user, postmortem, approvals=None) -> bool:
@@ -183,7 +176,7 @@ class PostmortemAdmin(admin.ModelAdmin):
                     expected_revision=data.get("expected_revision"), **kwargs,
                 )
         except (ValidationError, PermissionDenied) as exc:
-            raise _AdminRefusal(refusal_text(exc)) from exc
+            raise _AdminRefusal(error_text(exc)) from exc
         obj.pk = postmortem.pk
         obj.refresh_from_db()
 
@@ -197,7 +190,7 @@ class PostmortemAdmin(admin.ModelAdmin):
         try:
             save_action_item_rows(request, formset, project=postmortem.project, postmortem=postmortem)
         except ValidationError as exc:
-            raise _AdminRefusal(refusal_text(exc)) from exc
+            raise _AdminRefusal(error_text(exc)) from exc
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -285,7 +278,7 @@ class PostmortemAdmin(admin.ModelAdmin):
         except PermissionDenied as exc:
             raise PermissionDenied(str(exc) or "You may not decide on this postmortem.") from exc
         except ValidationError as exc:
-            self.message_user(request, f"Not recorded: {refusal_text(exc)}", messages.ERROR)
+            self.message_user(request, f"Not recorded: {error_text(exc)}", messages.ERROR)
             return self._back(pk)
         progress = approval_progress(postmortem)
         self.message_user(
@@ -307,7 +300,7 @@ class PostmortemAdmin(admin.ModelAdmin):
         try:
             call(postmortem=postmortem, actor=request.user)
         except ValidationError as exc:
-            self.message_user(request, f"{refused}: {refusal_text(exc)}", messages.ERROR)
+            self.message_user(request, f"{refused}: {error_text(exc)}", messages.ERROR)
         else:
             self.message_user(request, done, messages.SUCCESS)
         return self._back(pk)
@@ -334,7 +327,7 @@ class PostmortemAdmin(admin.ModelAdmin):
         try:
             postmortem = postmortem_request(incident=incident, actor=request.user, reason=request.POST.get("reason"))
         except ValidationError as exc:
-            self.message_user(request, f"Not required: {refusal_text(exc)}", messages.ERROR)
+            self.message_user(request, f"Not required: {error_text(exc)}", messages.ERROR)
             return redirect(reverse("admin:incidents_incident_change", args=[incident_id]))
         self.message_user(request, "Postmortem required; the draft is ready for its owner.", messages.SUCCESS)
         return self._back(postmortem.pk)
@@ -358,7 +351,7 @@ class PostmortemAdmin(admin.ModelAdmin):
                                   comment=request.POST.get("comment", ""))
                 approved.append(postmortem.incident.reference)
             except (ValidationError, PermissionDenied) as exc:
-                refused.append(f"{postmortem.incident.reference}: {refusal_text(exc)}")
+                refused.append(f"{postmortem.incident.reference}: {error_text(exc)}")
         if approved:
             self.message_user(request, f"Approved: {', '.join(approved)}.", messages.SUCCESS)
         for line in refused:

@@ -16,12 +16,7 @@ from knowledgebase.markdown import highlight_css, render_markdown_with_toc
 from knowledgebase.models import Article, ArticleKind, ArticleStatus, Tag, default_review_interval
 from knowledgebase.selectors import revision_diff
 from knowledgebase.structure import missing_runbook_sections, starting_body
-
-
-def _error_text(exc) -> str:
-    if hasattr(exc, "message_dict"):
-        return "; ".join(m for messages_ in exc.message_dict.values() for m in messages_)
-    return "; ".join(getattr(exc, "messages", [str(exc)]))
+from opsportal.admin.mixins import error_text
 
 
 class ReviewStateFilter(admin.SimpleListFilter):
@@ -209,7 +204,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     service(article=article, actor=request.user)
                 done.append(article.title)
             except (ValidationError, PermissionDenied) as exc:
-                failed.append(f"{article.title}: {_error_text(exc)}")
+                failed.append(f"{article.title}: {error_text(exc)}")
         if done:
             self.message_user(request, f"{verb}: {', '.join(done)}.", messages.SUCCESS)
         for failure in failed:
@@ -292,7 +287,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 article=article, number=number, actor=request.user, base_version=request.POST.get("base_version"),
             )
         except (ValidationError, PermissionDenied) as exc:
-            self.message_user(request, _error_text(exc), messages.ERROR)
+            self.message_user(request, error_text(exc), messages.ERROR)
             return redirect("admin:knowledgebase_article_revisions", object_id=article.pk)
         self.message_user(request, f"Restored revision {number} as version {article.version}.", messages.SUCCESS)
         return redirect("admin:knowledgebase_article_change", object_id=article.pk)

@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from opsportal.admin.forms import EscalatePhaseForm
-from opsportal.admin.mixins import ReadOnlyAdminMixin, pretty_json
+from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text, pretty_json
 from opsportal.models import (
     Approval,
     EvidenceRecord,
@@ -67,7 +67,7 @@ class ProjectAdmin(admin.ModelAdmin):
                     actor=request.user,
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
+                form.add_error(None, error_text(exc))
             else:
                 self.message_user(
                     request, f"{form.cleaned_data['phase']} of {project} is marked automation_enforced: false.",

@@ -21,3 +21,11 @@ def pretty_json(value) -> str:
         '<pre style="white-space: pre-wrap; max-width: 60em">{}</pre>',
         json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str),
     )
+
+
+def error_text(exc) -> str:
+    """A service's ValidationError or PermissionDenied as one line for an admin message, fields named."""
+    if hasattr(exc, "message_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" if field != "__all__" else " ".join(msgs)
+                         for field, msgs in exc.message_dict.items())
+    return "; ".join(getattr(exc, "messages", None) or [str(exc)])
