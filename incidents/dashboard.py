@@ -4,7 +4,8 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from incidents.models import Incident
-from incidents.selectors.reports import admin_url, live_incidents
+from incidents.selectors.reports import live_incidents
+from opsportal.links import admin_change_url
 
 LIMIT = 10
 
@@ -13,7 +14,7 @@ def _row(incident: Incident, now, extra: str = "") -> dict:
     commander = incident.commander.get_username() if incident.commander_id else "no commander"
     age = timesince(incident.declared_at, now).split(",")[0]
     detail = f"{incident.severity} · {incident.get_status_display()} · {commander} · {age}"
-    return {"label": f"{incident.reference} {incident.title}", "url": admin_url(incident),
+    return {"label": f"{incident.reference} {incident.title}", "url": admin_change_url(incident),
             "detail": f"{detail}{extra}"}
 
 

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from incidents.models import OPEN_STATUSES, Incident
 from incidents.selectors.incidents import target_states
-from incidents.selectors.reports import admin_url, mttr_minutes
+from incidents.selectors.reports import mttr_minutes
+from opsportal.links import admin_change_url
 
 PHASE = "phase6"
 WINDOW = timedelta(days=365)
@@ -27,7 +28,7 @@ def incident_as_evidence(incident: Incident, now) -> dict:
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
         "mttr_minutes": mttr_minutes(incident),
         "targets": {measure: state["state"] for measure, state in target_states(incident, now).items()},
-        "url": admin_url(incident),
+        "url": admin_change_url(incident),
     }
 
 

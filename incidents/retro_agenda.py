@@ -1,7 +1,8 @@
 """Incidents for a retrospective's agenda (retros app)."""
 
 from incidents.models import Incident
-from incidents.selectors.reports import admin_url, mttr_minutes
+from incidents.selectors.reports import mttr_minutes
+from opsportal.links import admin_change_url
 
 
 def agenda_data(*, project, since, until) -> dict:
@@ -15,7 +16,7 @@ def agenda_data(*, project, since, until) -> dict:
                 "status": incident.status,
                 "mttr_minutes": mttr_minutes(incident),
                 "postmortem_state": None,  # filled by the postmortem module (issue 5)
-                "url": admin_url(incident),
+                "url": admin_change_url(incident),
             }
             for incident in incidents.order_by("detected_at", "id")
         ]

@@ -4,11 +4,12 @@ from django.db.models import Count
 
 from incidents.models import Alert, AlertStatus, Incident, IncidentStatus, Severity
 from incidents.selectors.metrics import incident_metrics
-from incidents.selectors.reports import admin_url, live_incidents
+from incidents.selectors.reports import live_incidents
+from opsportal.links import admin_change_url
 
 
 def _links(incidents) -> list[dict]:
-    return [{"label": f"{i.reference} {i.title}", "url": admin_url(i)} for i in incidents]
+    return [{"label": f"{i.reference} {i.title}", "url": admin_change_url(i)} for i in incidents]
 
 
 def _minutes(seconds):

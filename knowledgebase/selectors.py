@@ -6,9 +6,9 @@ import difflib
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
-from django.urls import NoReverseMatch, reverse
 
 from knowledgebase.models import Article, ArticleKind, ArticleRevision, RunbookAlert, TrainingAssignment
+from opsportal.links import admin_change_url
 
 
 def article_list_queryset():
@@ -57,14 +57,8 @@ def related_incidents(article: Article, limit: int = 10) -> list[dict]:
     else:
         return []
     rows = list(incidents.select_related("project").order_by("-pk")[:limit])
-    return [{"label": str(incident), "url": _admin_url(incident)} for incident in rows]
+    return [{"label": str(incident), "url": admin_change_url(incident)} for incident in rows]
 
-
-def _admin_url(obj) -> str:
-    try:
-        return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-    except NoReverseMatch:
-        return ""
 
 
 def article_counts_by_kind(queryset) -> dict[str, int]:

@@ -1,13 +1,8 @@
 """Shared reads for the extension modules (phase evidence, dashboard, gates, reviews, retros)."""
 
 from django.db.models import Case, IntegerField, Value, When
-from django.urls import reverse
 
 from incidents.models import Incident, Severity
-
-
-def admin_url(incident: Incident) -> str:
-    return reverse("admin:incidents_incident_change", args=[incident.pk])
 
 
 def minutes_between(later, earlier) -> int | None:

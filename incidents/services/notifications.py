@@ -10,7 +10,6 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -22,6 +21,7 @@ from incidents.models import (
     WebhookDelivery,
     WebhookDeliveryStatus,
 )
+from opsportal.links import absolute_url, admin_change_url
 from opsportal.services.notifications import notify_once
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def incident_admin_url(incident: Incident) -> str:
-    base = getattr(settings, "OPSPORTAL_BASE_URL", "").rstrip("/")
-    return f"{base}/admin/incidents/incident/{incident.pk}/change/"
+    return absolute_url(admin_change_url(incident))
 
 
 def notify_responders(incident: Incident, *, event: str, headline: str) -> None:

@@ -5,20 +5,15 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from knowledgebase.models import Article, TrainingAssignment
+from opsportal.links import absolute_url
 from opsportal.services.notifications import notify_once
 
 logger = logging.getLogger(__name__)
 
-
-def _absolute(path: str) -> str:
-    # Same (optional) setting as the incidents app's notifications: the portal's public address.
-    base = getattr(settings, "OPSPORTAL_BASE_URL", "") or ""
-    return f"{base.rstrip('/')}{path}"
 
 
 def stale_digest_key(owner, day) -> str:
@@ -56,7 +51,7 @@ def stale_digests_send(*, now=None) -> dict:
             lines = [
                 f"- {a.title} ({a.get_kind_display().lower()}, {a.project.slug if a.project_id else 'org-wide'}):"
                 f" review was due {timezone.localtime(a.review_due_at):%Y-%m-%d}, "
-                f"{_absolute(reverse('admin:knowledgebase_article_change', args=[a.pk]))}"
+                f"{absolute_url(reverse('admin:knowledgebase_article_change', args=[a.pk]))}"
                 for a in articles
             ]
             body = (
@@ -96,7 +91,7 @@ def overdue_training_reminders_send(*, now=None) -> dict:
         user = assignments[0].user
         try:
             lines = [
-                f"- {a.article.title}: due {a.due_on.isoformat()}, {_absolute(a.article.get_absolute_url())}"
+                f"- {a.article.title}: due {a.due_on.isoformat()}, {absolute_url(a.article.get_absolute_url())}"
                 for a in assignments
             ]
             notification = notify_once(

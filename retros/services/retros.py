@@ -6,10 +6,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from knowledgebase.markdown import render_markdown
+from opsportal.links import absolute_url, admin_change_url
 from opsportal.services import log_evidence
 from opsportal.services.notifications import notify_once
 from retros.agenda import build_agenda
@@ -54,9 +54,6 @@ def retro_generate_agenda(retro: Retrospective, *, now=None) -> Retrospective:
     return retro
 
 
-def _admin_url(retro) -> str:
-    return reverse("admin:retros_retrospective_change", args=[retro.pk])
-
 
 def retro_checks(*, now=None) -> dict:
     """The scheduled retro check.
@@ -86,7 +83,7 @@ def retro_checks(*, now=None) -> dict:
                         key=f"retros.reminder:{retro.pk}",
                         users=[retro.facilitator],
                         subject=f"Reminder: you facilitate the {retro.project.name} retro on {local:%a %d %b %H:%M}",
-                        body=f"Agenda ({_admin_url(retro)}):\n\n{retro.agenda_markdown}",
+                        body=f"Agenda ({absolute_url(admin_change_url(retro))}):\n\n{retro.agenda_markdown}",
                     )
                     result["reminders"] += sent is not None
         except Exception:
@@ -108,7 +105,7 @@ def retro_checks(*, now=None) -> dict:
                     users=[retro.facilitator] if retro.facilitator_id else [],
                     subject=f"Missed retro: {retro}",
                     body=f"The retro was not marked held within two days of its start. "
-                         f"Mark it held or cancelled: {_admin_url(retro)}",
+                         f"Mark it held or cancelled: {absolute_url(admin_change_url(retro))}",
                 )
         except Exception:
             logger.exception("missed-retro check failed for retro %s", retro.pk)
