@@ -3,6 +3,7 @@ resolving the default site does not import these registrations half-way)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
@@ -38,8 +39,6 @@ class ProjectAdmin(admin.ModelAdmin):
     actions = ["escalate_phase_action"]
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(_service_count=Count("services"))
 
     @admin.display(description="services", ordering="_service_count")
