@@ -33,10 +33,12 @@ def seed(context: dict) -> None:
     zone = project_zone(project)
     series = RetroSeries.objects.filter(project=project, cadence="biweekly").order_by("start").first()
     if series is None:
-        today = now.astimezone(zone).date()
-        monday = today - timedelta(days=today.weekday())
+        # The latest past retro (left unheld, so flagged missed) falls five days ago,
+        # whatever today's weekday: it is past the missed-retro grace period and
+        # inside the window this week's review looks back over.
+        latest_past = now.astimezone(zone).date() - timedelta(days=5)
         series, _ = schedule_retros(
-            project=project, start=f"{monday - timedelta(weeks=6)}T10:00", cadence="biweekly", count=26,
+            project=project, start=f"{latest_past - timedelta(weeks=6)}T10:00", cadence="biweekly", count=26,
             facilitator=users["lead"], actor=users["lead"],
         )
         past = list(series.retros.filter(scheduled_start__lt=now - timedelta(days=3)).order_by("sequence"))
