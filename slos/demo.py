@@ -3,7 +3,8 @@
 - every service has an availability SLO (99.9%) and a latency SLO (99% under a threshold);
 - the last week is quiet; twelve days ago checkout and catalogue had a bad day that burned
   a third of their budget;
-- payments has been failing for two hours (a payment provider outage): FAIL, open page alert;
+- payments has been failing for four hours (a payment provider outage): FAIL, open page alerts
+  (four hours, so even at the night-time trough the outage overspends the 30-day budget);
 - search latency sits exactly at its objective: the budget is spent to the last request (EXHAUSTED);
 - search errors is newly defined and has no data yet (NO_DATA).
 
@@ -68,7 +69,7 @@ def _counts(slo: SLO, start: datetime, end: datetime, anchor: datetime) -> tuple
     day = anchor - timedelta(days=12)
     if slo.slug in BAD_DAY and day <= start < day + timedelta(days=1):
         ratio = allowed * 10  # burn 10 for a day: a third of the 30-day budget
-    if slo.slug == OUTAGE and start >= anchor - 2 * HOUR:
+    if slo.slug == OUTAGE and start >= anchor - 4 * HOUR:
         ratio = 0.4  # the payment provider rejects 40% of payments
     bad = min(total, int(round(total * ratio * rng.uniform(0.6, 1.4))))
     return total - bad, total
