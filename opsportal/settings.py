@@ -1,5 +1,5 @@
 """OpsPortal settings. Everything environment-specific comes from the
-environment; the README's configuration table lists every variable."""
+environment; docs/configuration.md lists every variable."""
 
 from pathlib import Path
 
