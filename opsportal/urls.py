@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from opsportal.health import healthz, healthz_live, healthz_ready
+from opsportal.observability.metrics import metrics
 from opsportal.registry import app_modules
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("healthz/live", healthz_live, name="healthz-live"),
     path("healthz/ready", healthz_ready, name="healthz-ready"),
+    path("metrics", metrics, name="metrics"),
 ]
 
 # Apps with pages outside the admin (for example /kb/) ship `<app>/urls.py`.
