@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # `make run` is for a laptop: debug on, SQLite under var/ unless DATABASE_URL says otherwise.
-RUN_ENV := DEBUG=$${DEBUG:-1}
+RUN_ENV := DEBUG=$${DEBUG:-1} LOG_FORMAT=$${LOG_FORMAT:-text}
 
 .PHONY: run test install install-test migrate lint check-migrations clean
 

@@ -21,3 +21,11 @@ class OpsPortalConfig(AppConfig):
         from opsportal.roles import sync_role_permissions_after_migrate
 
         post_migrate.connect(sync_role_permissions_after_migrate, dispatch_uid="opsportal.sync_roles")
+
+        # Worker log lines carry the task name and id (issue 17).
+        from django_q.signals import post_execute_in_worker, pre_execute
+
+        from opsportal.observability.logging import task_finished, task_started
+
+        pre_execute.connect(task_started, dispatch_uid="opsportal.task_started")
+        post_execute_in_worker.connect(task_finished, dispatch_uid="opsportal.task_finished")

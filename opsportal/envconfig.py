@@ -1,12 +1,13 @@
 """Small helpers that read settings from the environment.
 
-Kept dependency-free on purpose: a newcomer's `make run` needs no .env tooling.
+A newcomer's `make run` needs no .env tooling; DATABASE_URL is parsed by dj-database-url.
 """
 
 import os
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -47,23 +48,28 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def database_from_url(url: str, base_dir: Path) -> dict:
-    """Turn a DATABASE_URL into a Django DATABASES entry.
+    """Turn a DATABASE_URL into a Django DATABASES entry, parsed by dj-database-url.
 
-    Supports `sqlite:///relative/path.db`, `sqlite:////absolute/path.db` and
-    `postgres://user:pass@host:port/name?sslmode=require` (also `postgresql://`).
+    `sqlite:///relative/path.db` (relative to the project), `sqlite:////absolute/path.db`,
+    `postgres://user:pass@host:port/name?sslmode=require` (also `postgresql://`) and a
+    Unix socket as the host, percent-encoded: `postgres://ops@%2Fvar%2Frun%2Fpostgresql/opsportal`.
     """
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme == "sqlite":
-        raw_path = unquote(parts.path)
-        if raw_path.startswith("//"):
-            path = Path(raw_path[1:])
-        else:
-            path = base_dir / raw_path.lstrip("/")
-        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        config = dj_database_url.parse(url)
+    except ValueError as exc:  # unknown scheme, bad port
+        raise ImproperlyConfigured(f"DATABASE_URL is not usable: {exc}") from exc
+    engine = config.get("ENGINE", "")
+    if engine == "django.db.backends.sqlite3":
+        name = config["NAME"]
+        if name != ":memory:":
+            path = Path(name)
+            if not path.is_absolute():
+                path = base_dir / path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            name = str(path)
         return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(path),
+            "ENGINE": engine,
+            "NAME": name,
             # The web server and the worker share one file: WAL lets readers
             # run beside a writer, IMMEDIATE takes the write lock up front so
             # concurrent writers wait (timeout) instead of failing mid-transaction.
@@ -73,17 +79,12 @@ def database_from_url(url: str, base_dir: Path) -> dict:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             },
         }
-    if scheme in {"postgres", "postgresql", "pgsql"}:
-        options = dict(parse_qsl(parts.query))
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(parts.path.lstrip("/")),
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
-            "OPTIONS": options,
-            "CONN_MAX_AGE": int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-            "CONN_HEALTH_CHECKS": True,
-        }
+    if engine == "django.db.backends.postgresql":
+        config["PORT"] = str(config.get("PORT") or "")
+        config.setdefault("OPTIONS", {})
+        # Persistent connections, checked before reuse so a restarted server costs one error, not many.
+        config["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+        config["CONN_HEALTH_CHECKS"] = True
+        return config
+    scheme = urlsplit(url).scheme.lower()
     raise ImproperlyConfigured(f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite or postgres)")

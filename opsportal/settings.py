@@ -1,5 +1,5 @@
 """OpsPortal settings. Everything environment-specific comes from the
-environment; the README's configuration table lists every variable."""
+environment; docs/configuration.md lists every variable."""
 
 from pathlib import Path
 
@@ -48,7 +48,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response carries X-Request-ID and every log line the request id.
+    "opsportal.observability.middleware.RequestIdMiddleware",
+    # Probes answer before the host check and the HTTPS redirect (a pod-IP probe over plain HTTP).
+    "opsportal.observability.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with compressed, hashed names straight from the web process (no nginx needed).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "opsportal.middleware.RejectNulQueryMiddleware",
@@ -92,11 +98,20 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing directory before collectstatic
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # `collectstatic` writes hashed names plus gzip/brotli copies; whitenoise serves them with far-future caching.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Uploaded evidence lives here and is never served as /media/: only the authenticated
+# download view (opsportal.downloads) sends it, as an attachment.
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
-# Evidence attachments are audit material: cap the upload size.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OPSPORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
-FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Evidence attachments are audit material: cap the size of the file itself (checked on upload) and
+# of request bodies without files.
+MAX_UPLOAD_BYTES = env_int("OPSPORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/kb/"
@@ -193,6 +208,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "opsportal@localhost")
+# A hung SMTP server must not hold a worker: give up on the connection after this many seconds.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security (production) -------------------------------------------------
@@ -207,6 +224,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("OPSPORTAL_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Health probes come over plain HTTP from the orchestrator (they are answered before this anyway).
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
 SILENCED_SYSTEM_CHECKS = env_list("OPSPORTAL_SILENCED_CHECKS", [])
 
 # --- OpsPortal -------------------------------------------------------------
@@ -221,12 +240,37 @@ OPSPORTAL = {
     "RETRO_REMINDER_HOURS": env_int("OPSPORTAL_RETRO_REMINDER_HOURS", 24),
     # After downtime, at most this many missed review periods per cadence are created.
     "REVIEW_BACKFILL_PERIODS": env_int("OPSPORTAL_REVIEW_BACKFILL_PERIODS", 3),
+    # seed_demo creates a superuser with a known password: with DEBUG off it needs --force.
+    "SEED_DEMO_WITHOUT_FORCE": DEBUG,
+    # /metrics: a bearer token, or client addresses (IPs or networks) allowed without one.
+    "METRICS_TOKEN": env_str("OPSPORTAL_METRICS_TOKEN", ""),
+    "METRICS_ALLOW": env_list("OPSPORTAL_METRICS_ALLOW", []),
+    # Evidence attachments: largest file, and the extensions / content types accepted.
+    "MAX_UPLOAD_BYTES": MAX_UPLOAD_BYTES,
+    "UPLOAD_EXTENSIONS": env_list(
+        "OPSPORTAL_UPLOAD_EXTENSIONS",
+        ["pdf", "png", "jpg", "jpeg", "gif", "txt", "csv", "json", "md", "log", "zip"],
+    ),
+    # Email outbox: attempts before a message is dead-lettered.
+    "EMAIL_MAX_ATTEMPTS": env_int("OPSPORTAL_EMAIL_MAX_ATTEMPTS", 5),
 }
 
+# One JSON object per line (time, level, logger, message, request_id, task fields) for the log
+# pipeline; LOG_FORMAT=text for a readable laptop console (the default under DEBUG).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "opsportal.observability.logging.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "opsportal.observability.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(task_label)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -15,10 +15,17 @@ os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("OPSPORTAL_VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
 
 from opsportal.settings import *  # noqa: E402,F403
-from opsportal.settings import Q_CLUSTER, VAR_DIR  # noqa: E402
+from opsportal.settings import OPSPORTAL, Q_CLUSTER, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "media"
+# The manifest storage needs `collectstatic` first; tests render pages without it.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests seed demo data with DEBUG off (production settings); the command's refusal is tested on its own.
+OPSPORTAL = {**OPSPORTAL, "SEED_DEMO_WITHOUT_FORCE": True}
 # Tasks run inline in tests so their effects can be asserted directly.
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}

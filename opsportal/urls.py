@@ -1,11 +1,11 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from opsportal.health import healthz
+from opsportal.health import healthz, healthz_live, healthz_ready
+from opsportal.observability.metrics import metrics
 from opsportal.registry import app_modules
 
 urlpatterns = [
@@ -25,6 +25,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    path("healthz/live", healthz_live, name="healthz-live"),
+    path("healthz/ready", healthz_ready, name="healthz-ready"),
+    path("metrics", metrics, name="metrics"),
 ]
 
 # Apps with pages outside the admin (for example /kb/) ship `<app>/urls.py`.
@@ -32,7 +35,5 @@ for module in app_modules("urls"):
     if module.__name__ != __name__:
         urlpatterns.append(path("", include(module)))
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No static() route for MEDIA_URL, in debug or not: uploaded evidence is sent only by the
+# authenticated download view, as an attachment.

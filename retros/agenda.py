@@ -1,5 +1,5 @@
 """Retro agendas: data from every app's `retro_agenda.agenda_data`, laid out by
-the template `retros/templates/retros/agenda.md` (documented in the README)."""
+the template `retros/templates/retros/agenda.md` (documented in docs/retros.md)."""
 
 import logging
 from collections import Counter

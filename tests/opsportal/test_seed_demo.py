@@ -18,3 +18,19 @@ def test_seed_demo_twice_duplicates_nothing(db):
     assert first["opsportal.Service"] == 4
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert counts() == first
+
+
+def test_seed_demo_refuses_with_debug_off_unless_forced(db, settings):
+    # issue 17: the demo superuser has a known password; a production instance must not get it by accident.
+    import pytest
+    from django.contrib.auth import get_user_model
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    settings.OPSPORTAL = {**settings.OPSPORTAL, "SEED_DEMO_WITHOUT_FORCE": False}
+    with pytest.raises(CommandError, match="--force") as refused:
+        call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert refused.value.returncode == 2
+    assert not get_user_model().objects.filter(username="admin").exists()
+    call_command("seed_demo", "--force", stdout=open("/dev/null", "w"))
+    assert get_user_model().objects.get(username="admin").is_superuser

@@ -62,3 +62,17 @@ def test_unknown_scheme_and_bad_bool_are_refused(monkeypatch):
 
 def test_q_cluster_timeout_below_retry(settings):
     assert settings.Q_CLUSTER["timeout"] < settings.Q_CLUSTER["retry"]
+
+
+def test_postgres_socket_directory_as_host():
+    # issue 17: a percent-encoded socket directory is the host, not part of the name.
+    config = database_from_url("postgres://ops@%2Fvar%2Frun%2Fpostgresql/opsportal", Path("/"))
+    assert (config["HOST"], config["NAME"], config["USER"], config["PORT"]) == (
+        "/var/run/postgresql", "opsportal", "ops", "",
+    )
+    assert config["CONN_HEALTH_CHECKS"] is True
+
+
+def test_relative_sqlite_path_is_under_the_project(tmp_path):
+    config = database_from_url("sqlite:///var/ops.db", tmp_path)
+    assert config["NAME"] == str(tmp_path / "var" / "ops.db")

@@ -1,0 +1,36 @@
+"""gunicorn settings for OpsPortal, from environment variables (docs/deploy.md, docs/configuration.md).
+
+Run as `gunicorn -c gunicorn.conf.py opsportal.wsgi` (bin/run-prod does).
+"""
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+bind = os.environ.get("GUNICORN_BIND", f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}")
+# Sync workers with a few threads: the app is database-bound, threads overlap the waits.
+workers = _int("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8))
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread" if threads > 1 else "sync"
+# A request taking longer than this is killed and its worker restarted.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then so a slow leak cannot grow without bound (jitter avoids all at once).
+max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
+# Which proxies may set X-Forwarded-For / -Proto (comma-separated IPs, `*` for any).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"))
+# Django logs one JSON line per request (with its request id); gunicorn's own access log is off
+# unless asked for, its error log goes to stderr.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Load the app before forking: workers share memory and a broken deploy fails at start, not per request.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") not in {"0", "false", "no", "off"}
+proc_name = "opsportal-web"

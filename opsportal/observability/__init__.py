@@ -1,0 +1,1 @@
+"""Production observability: request ids and JSON logs, health probes, /metrics (issue 17)."""
