@@ -230,6 +230,8 @@ SILENCED_SYSTEM_CHECKS = env_list("OPSPORTAL_SILENCED_CHECKS", [])
 
 # --- OpsPortal -------------------------------------------------------------
 # Absolute base URL used in emails, webhooks and exported rules (links back to the portal).
+# Raw SLI measurements older than this many days are pruned once rolled up (history reads the rollups).
+OPSPORTAL_SLI_RAW_RETENTION_DAYS = env_int("OPSPORTAL_SLI_RAW_RETENTION_DAYS", 35)
 OPSPORTAL_BASE_URL = env_str("OPSPORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 OPSPORTAL = {

@@ -273,8 +273,8 @@ class SLIMeasurement(models.Model):
     class Meta:
         verbose_name = "SLI measurement"
         ordering = ["slo", "-start"]
-        # PostgreSQL also gets a covering index (slo, start) INCLUDE (good, total) from migration 0002,
-        # so a window's sums come from the index alone; SQLite has no such indexes.
+        # Windows select rows by interval END (slos.selectors.measurements_in); PostgreSQL covers the sums too.
+        indexes = [models.Index(fields=["slo", "end"], include=["good", "total"], name="sli_measurement_by_end")]
         constraints = [
             models.UniqueConstraint(fields=["slo", "start"], name="sli_measurement_one_per_interval"),
             models.CheckConstraint(condition=Q(good__gte=0), name="sli_measurement_good_not_negative"),
@@ -381,3 +381,38 @@ class SLOAlert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class RollupGrain(models.TextChoices):
+    HOUR = "hour", "Hour"
+    DAY = "day", "Day (UTC)"
+
+
+class SLIRollup(models.Model):
+    """Sums of an SLO's measurements whose interval ENDS in (bucket_start, bucket_start + grain].
+
+    Kept equal to the aggregate of the raw rows by the one storing path (`measurements_ingest`,
+    which the push API and the Prometheus pull both call) and rebuildable with
+    `manage.py rebuild_slo_rollups`. Long windows and history read these instead of raw rows.
+    """
+
+    slo = models.ForeignKey(SLO, on_delete=models.CASCADE, related_name="rollups", db_index=False)
+    grain = models.CharField(max_length=4, choices=RollupGrain.choices)
+    bucket_start = models.DateTimeField()
+    good = models.BigIntegerField()
+    total = models.BigIntegerField()
+    row_count = models.BigIntegerField(help_text="Raw measurements summed into this bucket.")
+
+    class Meta:
+        verbose_name = "SLI rollup"
+        ordering = ["slo", "grain", "bucket_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["slo", "grain", "bucket_start"], name="sli_rollup_one_per_bucket"),
+            models.CheckConstraint(condition=Q(grain__in=RollupGrain.values), name="sli_rollup_grain_valid"),
+            models.CheckConstraint(
+                condition=Q(good__gte=0, good__lte=models.F("total"), row_count__gte=0), name="sli_rollup_counts_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slo_id} {self.grain} {self.bucket_start:%Y-%m-%d %H:%M}: {self.good}/{self.total}"

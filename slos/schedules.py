@@ -21,4 +21,10 @@ SCHEDULES = [
         "func": "slos.tasks.monitor_slo_all_projects",
         "schedule_type": "D",  # daily, from the first run
     },
+    {
+        # Raw measurements past OPSPORTAL_SLI_RAW_RETENTION_DAYS go; their rollups stay (slos.services.rollups).
+        "name": "slos.prune_raw_measurements",
+        "func": "slos.tasks.prune_raw_measurements",
+        "schedule_type": "D",
+    },
 ]

@@ -22,7 +22,11 @@ from slos.windows import ALERT_WINDOWS, SLOWindow, duration_label, slo_window
 
 
 class SliceIndex(Func):
-    """Index of the timeslice (aligned to the Unix epoch) that a timestamp falls in."""
+    """Index of the timeslice (aligned to the Unix epoch) that an interval's end falls in.
+
+    Slices, like windows, own the intervals that END inside them: slice k is (k x s, (k + 1) x s],
+    so its index is ceil(epoch / s) - 1 (whole seconds; sub-second ends are truncated on SQLite).
+    """
 
     output_field = BigIntegerField()
 
@@ -32,17 +36,23 @@ class SliceIndex(Func):
 
     def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL and others
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"FLOOR(EXTRACT(EPOCH FROM {sql}) / {self.seconds})", params
+        return f"(CEIL(EXTRACT(EPOCH FROM {sql}) / {self.seconds}) - 1)", params
 
     def as_sqlite(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        # '%%s' survives Django's placeholder translation as strftime's '%s' (seconds since the epoch).
-        return f"(CAST(strftime('%%s', {sql}) AS INTEGER) / {self.seconds})", params
+        # '%%s' survives Django's placeholder translation as strftime's '%s' (seconds since the epoch);
+        # for positive t, ceil(t / s) - 1 == (t - 1) / s in integer division.
+        return f"((CAST(strftime('%%s', {sql}) AS INTEGER) - 1) / {self.seconds})", params
 
 
 def measurements_in(slo_id: int, start: datetime, end: datetime):
-    """Measurements whose interval starts in [start, end): late and out-of-order rows count where they belong."""
-    return SLIMeasurement.objects.filter(slo_id=slo_id, start__gte=start, start__lt=end)
+    """Measurements of the window (start, end]: an interval belongs to the window its END falls in.
+
+    Clients push a bucket when it closes, so at `now` the newest bucket ends at (or just before) `now`;
+    counting by start would leave the 5-minute window empty and the fastest page tier could never fire.
+    Late and out-of-order rows still count where they belong.
+    """
+    return SLIMeasurement.objects.filter(slo_id=slo_id, end__gt=start, end__lte=end)
 
 
 def event_totals(slo_id: int, start: datetime, end: datetime) -> WindowTotals:
@@ -63,7 +73,7 @@ def timeslice_totals(
     seconds = max(1, int(slice_length.total_seconds()))
     slices = (
         measurements_in(slo_id, start, end)
-        .annotate(slice_index=SliceIndex("start", seconds))
+        .annotate(slice_index=SliceIndex("end", seconds))
         .values("slice_index")
         .annotate(g=Sum("good"), t=Sum("total"))
         .filter(t__gt=0)
@@ -82,7 +92,7 @@ def timeslice_totals(
 
 
 def window_totals(slo: SLO, start: datetime, end: datetime) -> WindowTotals:
-    """The SLO's counts over [start, end): events, or slices for timeslices budgeting."""
+    """The SLO's counts over (start, end] by interval end: events, or slices for timeslices budgeting."""
     if slo.budgeting_method == BudgetingMethod.TIMESLICES:
         return timeslice_totals(slo.pk, start, end, slo.slice_length, slo.slice_target)
     return event_totals(slo.pk, start, end)
@@ -171,8 +181,9 @@ def event_totals_many(slo_id: int, ranges: list[tuple[datetime, datetime]]) -> l
     scan), joined with UNION ALL so the evaluation pays one round trip instead of one per window.
     bench/README.md has the numbers (the per-query ORM overhead doubled the evaluation time)."""
     table = connection.ops.quote_name(SLIMeasurement._meta.db_table)
+    end = connection.ops.quote_name("end")  # a reserved word
     branch = (f"SELECT %s AS window_index, COALESCE(SUM(good), 0), COALESCE(SUM(total), 0) FROM {table} "
-              "WHERE slo_id = %s AND start >= %s AND start < %s")
+              f"WHERE slo_id = %s AND {end} > %s AND {end} <= %s")
     adapt = connection.ops.adapt_datetimefield_value
     params = [p for i, (start, end) in enumerate(ranges) for p in (i, slo_id, adapt(start), adapt(end))]
     with connection.cursor() as cursor:
@@ -182,7 +193,7 @@ def event_totals_many(slo_id: int, ranges: list[tuple[datetime, datetime]]) -> l
 
 
 def windows_totals(slo: SLO, ranges: list[tuple[datetime, datetime]]) -> list[WindowTotals]:
-    """`window_totals` of several [start, end) ranges (occurrences: all in one statement)."""
+    """`window_totals` of several (start, end] ranges (occurrences: all in one statement)."""
     if slo.budgeting_method == BudgetingMethod.TIMESLICES:
         return [window_totals(slo, start, end) for start, end in ranges]
     return event_totals_many(slo.pk, ranges)
@@ -261,7 +272,7 @@ def period_event_totals(slos, start: datetime, end: datetime) -> dict[int, Windo
     slos = list(slos)
     by_events = [slo.pk for slo in slos if slo.budgeting_method == BudgetingMethod.OCCURRENCES]
     rows = (
-        SLIMeasurement.objects.filter(slo_id__in=by_events, start__gte=start, start__lt=end)
+        SLIMeasurement.objects.filter(slo_id__in=by_events, end__gt=start, end__lte=end)
         .values("slo_id").annotate(good=Sum("good"), total=Sum("total")).order_by()
     ) if by_events else []
     result = {row["slo_id"]: WindowTotals(int(row["good"] or 0), int(row["total"] or 0)) for row in rows}

@@ -31,3 +31,10 @@ def pull_prometheus() -> dict:
     from slos.services.pull import pull_all_prometheus
 
     return pull_all_prometheus()
+
+
+def prune_raw_measurements() -> dict:
+    """Daily: delete raw measurements past the retention (their rollups stay)."""
+    from slos.services.rollups import raw_measurements_prune
+
+    return raw_measurements_prune()

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_datetime
 from django_q.tasks import async_task
 
 from slos.models import SLO, SLIKind, SLIMeasurement
+from slos.services.rollups import rollups_apply
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,8 @@ def measurements_ingest(*, slo: SLO, rows, actor=None) -> IngestResult:
         raise MeasurementsRejected(errors)
     starts = [m.start for m in parsed]
     with transaction.atomic():
+        # One ingestion per SLO at a time: the rollup deltas below depend on the rows read here.
+        SLO.objects.select_for_update().filter(pk=slo.pk).values_list("pk", flat=True).first()
         existing = {
             row["start"]: row
             for row in SLIMeasurement.objects.filter(slo=slo, start__gte=min(starts), start__lte=max(starts))
@@ -136,6 +139,13 @@ def measurements_ingest(*, slo: SLO, rows, actor=None) -> IngestResult:
             update_fields=["end", "good", "total", "updated_at"],
         )
         replaced = [m for m in parsed if m.start in existing]
+        # Rollups follow in the same transaction, here in the one storing path (push API and Prometheus pull).
+        old_rows = [existing[m.start] for m in replaced]
+        rollups_apply(
+            slo_id=slo.pk,
+            added=[(m.end, m.good, m.total) for m in parsed],
+            removed=[(old["end"], old["good"], old["total"]) for old in old_rows],
+        )
         for m in replaced:
             old = existing[m.start]
             logger.info(

@@ -7,6 +7,7 @@ import pytest
 
 from slos.models import SLIMeasurement
 from slos.services import slo_create
+from slos.services.rollups import rollups_apply
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -28,8 +29,10 @@ def make_slo(project, service):
 
 
 def put(slo, start, length, good, total):
-    """Store one measurement directly (tests of the arithmetic do not go through ingestion)."""
-    return SLIMeasurement.objects.create(slo=slo, start=start, end=start + length, good=good, total=total)
+    """Store one measurement directly (tests of the arithmetic do not go through ingestion); rollups follow."""
+    row = SLIMeasurement.objects.create(slo=slo, start=start, end=start + length, good=good, total=total)
+    rollups_apply(slo_id=slo.pk, added=[(row.end, good, total)])
+    return row
 
 
 def put_many(slo, end, length, pairs):
@@ -40,6 +43,7 @@ def put_many(slo, end, length, pairs):
         for i, (g, t) in enumerate(pairs)
     ]
     SLIMeasurement.objects.bulk_create(rows)
+    rollups_apply(slo_id=slo.pk, added=[(r.end, r.good, r.total) for r in rows])
     return rows
 
 

@@ -18,8 +18,8 @@ def test_list_filters_by_project_service_and_status(api_as, viewer, make_slo, pr
     passing = make_slo(slug="a")
     failing = make_slo(slug="b", service=ServiceFactory(project=project, slug="payments"))
     now = timezone.now()
-    put(passing, now - timedelta(hours=2), timedelta(hours=1), 1000, 1000)
-    put(failing, now - timedelta(hours=2), timedelta(hours=1), 500, 1000)
+    put(passing, now - timedelta(hours=3), timedelta(hours=1), 1000, 1000)
+    put(failing, now - timedelta(hours=3), timedelta(hours=1), 500, 1000)
     slo_evaluate(slo=passing)
     slo_evaluate(slo=failing)
     client = api_as(viewer)
@@ -28,7 +28,7 @@ def test_list_filters_by_project_service_and_status(api_as, viewer, make_slo, pr
     item = next(i for i in items if i["slug"] == "b")
     assert {k: item[k] for k in ("service", "objective", "status", "window")} == {
         "service": "payments", "objective": "99.9000", "status": "FAIL", "window": "30d"}
-    assert item["open_alerts"] == 1  # only the 3d/6h ticket tier sees the bad hour of two hours ago
+    assert item["open_alerts"] == 1  # only the 3d/6h ticket tier sees the bad hour ending two hours ago
     assert [i["slug"] for i in client.get("/api/v1/slos/?status=PASS").json()["results"]] == ["a"]
     assert [i["slug"] for i in client.get("/api/v1/slos/?service=payments").json()["results"]] == ["b"]
     assert client.get("/api/v1/slos/?project=elsewhere").json()["results"] == []
