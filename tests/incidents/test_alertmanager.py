@@ -200,6 +200,7 @@ def test_create_alert_integration_command_prints_a_working_token(project):
     integration = AlertIntegration.objects.get(name="am-main")
     assert integration.severity_mapping == {
         "critical": "SEV1", "error": "SEV2", "high": "SEV2", "warning": "SEV3", "info": "SEV4",
+        "page": "SEV2", "ticket": "SEV4", "p1": "SEV1", "p2": "SEV2", "p3": "SEV3", "p4": "SEV4", "p5": "SEV5",
     }
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
