@@ -67,7 +67,8 @@ class StringMapField(serializers.DictField):
 
 
 class AlertPayloadSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=AlertStatus.choices)
+    # Alertmanager always sends it; some relays' samples omit it, and then the group's status applies.
+    status = serializers.ChoiceField(choices=AlertStatus.choices, required=False)
     labels = StringMapField()
     annotations = StringMapField(required=False, default=dict)
     startsAt = serializers.DateTimeField()  # noqa: N815 (Alertmanager's field names)
@@ -100,13 +101,22 @@ class AlertmanagerPayloadSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(choices=AlertStatus.choices)
     receiver = serializers.CharField(allow_blank=True, required=False, default="")
-    groupKey = serializers.CharField(max_length=10000)  # noqa: N815
+    # Alertmanager always sends it; when a relay drops it, the receiver and group labels stand in.
+    groupKey = serializers.CharField(max_length=10000, required=False)  # noqa: N815
     groupLabels = StringMapField(required=False, default=dict)  # noqa: N815
     commonLabels = StringMapField(required=False, default=dict)  # noqa: N815
     commonAnnotations = StringMapField(required=False, default=dict)  # noqa: N815
     externalURL = serializers.CharField(required=False, allow_blank=True, default="")  # noqa: N815
     truncatedAlerts = serializers.IntegerField(required=False, default=0, min_value=0)  # noqa: N815
     alerts = AlertPayloadSerializer(many=True, allow_empty=False)
+
+    def validate(self, attrs):
+        for item in attrs["alerts"]:
+            item.setdefault("status", attrs["status"])
+        if not attrs.get("groupKey"):
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(attrs["groupLabels"].items()))
+            attrs["groupKey"] = f"{attrs['receiver']}:{{{labels}}}"
+        return attrs
 
     def validate_version(self, value):
         if value not in VERSIONS:

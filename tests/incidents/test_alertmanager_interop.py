@@ -213,3 +213,14 @@ def test_other_payloads_get_a_400_naming_what_was_expected(am):
         "Expected an Alertmanager webhook (version \"4\") or a Grafana unified alerting webhook (version \"1\"), "
         "got version '2'."]
     assert Incident.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_relayed_payload_without_group_key_or_alert_status_uses_the_groups(am):
+    body = payload()
+    body.pop("groupKey")
+    body["alerts"][0].pop("status")
+    assert post(am, body).status_code == 200
+    incident = Incident.objects.get()
+    assert incident.group_key == 'alertmanager:opsportal:{alertname="CheckoutErrorRate"}'
+    assert Alert.objects.get().status == "firing"
