@@ -20,8 +20,8 @@ from opsportal.admin.mixins import ReadOnlyAdminMixin, pretty_json
 @admin.register(AlertIntegration)
 class AlertIntegrationAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["name", "project", "severity_label", "default_severity", "service_label", "active",
-                    "token_hint", "last_used_at"]
+    list_display = ["name", "project", "severity_label", "severity_fallback_label", "default_severity",
+                    "service_label", "active", "token_hint", "last_used_at"]
     list_filter = ["project", "active"]
     list_select_related = ["project"]
     search_fields = ["name", "project__name"]

@@ -1,4 +1,6 @@
-"""`POST /api/v1/alerts/alertmanager/`: Prometheus Alertmanager webhook (payload version 4).
+"""`POST /api/v1/alerts/alertmanager/`: Prometheus Alertmanager webhook (payload version 4), and
+Grafana unified alerting's webhook contact point (payload version 1, Alertmanager-shaped plus `orgId`,
+`state`, `title`, `message`).
 
 Authenticated by an alert integration's bearer token, not by a user: the
 integration says which project the alerts feed and how severities map.
@@ -65,12 +67,15 @@ class StringMapField(serializers.DictField):
 
 
 class AlertPayloadSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=AlertStatus.choices)
+    # Alertmanager always sends it; some relays' samples omit it, and then the group's status applies.
+    status = serializers.ChoiceField(choices=AlertStatus.choices, required=False)
     labels = StringMapField()
     annotations = StringMapField(required=False, default=dict)
     startsAt = serializers.DateTimeField()  # noqa: N815 (Alertmanager's field names)
     endsAt = serializers.DateTimeField(required=False, allow_null=True, default=None)  # noqa: N815
-    generatorURL = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)  # noqa: N815
+    # Any length is accepted (Sloth's page alerts carry long ones, and Alertmanager does not retry a 4xx);
+    # the service stores up to GENERATOR_URL_MAX characters and notes any cut.
+    generatorURL = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)  # noqa: N815
     fingerprint = serializers.RegexField(r"^[0-9a-zA-Z]{1,64}$", required=False)
 
     def validate_labels(self, value):
@@ -82,11 +87,22 @@ class AlertPayloadSerializer(serializers.Serializer):
         return None if value is not None and value.year <= ZERO_TIME_YEAR else value
 
 
+# Webhook payload versions understood: Alertmanager's, and Grafana unified alerting's.
+VERSIONS = {"4": "Alertmanager", "1": "Grafana unified alerting"}
+EXPECTED = "an Alertmanager webhook (version \"4\") or a Grafana unified alerting webhook (version \"1\")"
+
+
 class AlertmanagerPayloadSerializer(serializers.Serializer):
     version = serializers.CharField(required=False, default="4")
+    # Grafana unified alerting's additions (version "1"); kept for the incident summary.
+    orgId = serializers.IntegerField(required=False, allow_null=True)  # noqa: N815
+    state = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(required=False, allow_blank=True, default="")
+    message = serializers.CharField(required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(choices=AlertStatus.choices)
     receiver = serializers.CharField(allow_blank=True, required=False, default="")
-    groupKey = serializers.CharField(max_length=10000)  # noqa: N815
+    # Alertmanager always sends it; when a relay drops it, the receiver and group labels stand in.
+    groupKey = serializers.CharField(max_length=10000, required=False)  # noqa: N815
     groupLabels = StringMapField(required=False, default=dict)  # noqa: N815
     commonLabels = StringMapField(required=False, default=dict)  # noqa: N815
     commonAnnotations = StringMapField(required=False, default=dict)  # noqa: N815
@@ -94,9 +110,17 @@ class AlertmanagerPayloadSerializer(serializers.Serializer):
     truncatedAlerts = serializers.IntegerField(required=False, default=0, min_value=0)  # noqa: N815
     alerts = AlertPayloadSerializer(many=True, allow_empty=False)
 
+    def validate(self, attrs):
+        for item in attrs["alerts"]:
+            item.setdefault("status", attrs["status"])
+        if not attrs.get("groupKey"):
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(attrs["groupLabels"].items()))
+            attrs["groupKey"] = f"{attrs['receiver']}:{{{labels}}}"
+        return attrs
+
     def validate_version(self, value):
-        if value != "4":
-            raise serializers.ValidationError(f"Only webhook payload version 4 is understood, got {value!r}.")
+        if value not in VERSIONS:
+            raise serializers.ValidationError(f"Expected {EXPECTED}, got version {value!r}.")
         return value
 
 
@@ -140,7 +164,9 @@ class AlertmanagerWebhookView(APIView):
                 "created": serializers.BooleanField(),
                 "alerts": serializers.IntegerField(),
                 "state_changes": serializers.IntegerField(),
+                "stale_ignored": serializers.IntegerField(help_text="out-of-order firing notifications ignored"),
                 "moved_to_monitoring": serializers.BooleanField(),
+                "reactivated": serializers.BooleanField(help_text="moved from monitoring back to investigating"),
             }),
             400: OpenApiResponse(description="Malformed payload; the body names the field."),
             401: OpenApiResponse(description="Missing or unknown integration token."),
@@ -148,10 +174,16 @@ class AlertmanagerWebhookView(APIView):
         tags=["alerts"],
     )
     def post(self, request):
-        """Ingest an Alertmanager webhook: firing groups open or update one incident per groupKey."""
+        """Ingest an Alertmanager (or Grafana unified alerting) webhook: firing groups open or update one
+        incident per groupKey."""
         if not isinstance(request.data, dict):
-            return Response({"non_field_errors": ["The body must be a JSON object."]},
+            return Response({"non_field_errors": [f"The body must be a JSON object: {EXPECTED}."]},
                             status=status.HTTP_400_BAD_REQUEST)
+        if "alerts" not in request.data and ("evalMatches" in request.data or "ruleName" in request.data):
+            return Response({"alerts": [
+                f"This looks like Grafana legacy alerting (ruleName/evalMatches); expected {EXPECTED}. "
+                "Use a Grafana unified alerting webhook contact point."
+            ]}, status=status.HTTP_400_BAD_REQUEST)
         payload = AlertmanagerPayloadSerializer(data=request.data)
         if not payload.is_valid():
             return Response(flatten_errors(payload.errors), status=status.HTTP_400_BAD_REQUEST)

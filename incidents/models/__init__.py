@@ -11,7 +11,7 @@ from incidents.models.action_items import (
     ActionItemStatus,
     ActionItemType,
 )
-from incidents.models.alerts import Alert, AlertIntegration, AlertStatus
+from incidents.models.alerts import GENERATOR_URL_MAX, Alert, AlertIntegration, AlertStatus
 from incidents.models.incidents import (
     OPEN_STATUSES,
     Incident,
@@ -33,6 +33,7 @@ from incidents.models.targets import ResponseTarget, TargetMeasure, TargetUnit
 from incidents.models.timeline import IncidentEvent, IncidentEventKind
 
 __all__ = [
+    "GENERATOR_URL_MAX",
     "OPEN_STATUSES",
     "Alert",
     "AlertIntegration",

@@ -6,9 +6,19 @@ from django.db.models import Q
 from incidents.models.incidents import Severity
 from opsportal.models import Project
 
+# Label values seen in the wild: our own exported rules and Sloth's (page/ticket), the
+# P1..P5 priority scale, and the usual critical..info words.
+DEFAULT_SEVERITY_MAPPING = {
+    "critical": "SEV1", "error": "SEV2", "high": "SEV2", "warning": "SEV3", "info": "SEV4",
+    "page": "SEV2", "ticket": "SEV4",
+    "p1": "SEV1", "p2": "SEV2", "p3": "SEV3", "p4": "SEV4", "p5": "SEV5",
+}
+# Longest generatorURL stored whole; longer ones are cut here (the alert is kept, the timeline says so).
+GENERATOR_URL_MAX = 16384
+
 
 def default_severity_mapping() -> dict:
-    return {"critical": "SEV1", "error": "SEV2", "high": "SEV2", "warning": "SEV3", "info": "SEV4"}
+    return dict(DEFAULT_SEVERITY_MAPPING)
 
 
 class AlertIntegration(models.Model):
@@ -22,9 +32,14 @@ class AlertIntegration(models.Model):
     token_sha256 = models.CharField(max_length=64, unique=True, editable=False)
     token_hint = models.CharField(max_length=12, editable=False, help_text="First characters of the token.")
     severity_label = models.CharField(max_length=100, default="severity")
+    severity_fallback_label = models.CharField(
+        max_length=100, default="sloth_severity", blank=True,
+        help_text="Read when the severity label is missing or not mapped (Sloth puts page/ticket here when "
+                  "severity holds a routing name).",
+    )
     severity_mapping = models.JSONField(
         default=default_severity_mapping, blank=True,
-        help_text='Label value to SEV level, e.g. {"critical": "SEV1", "warning": "SEV3"}.',
+        help_text='Label value (case-insensitive) to SEV level, e.g. {"critical": "SEV1", "page": "SEV2"}.',
     )
     default_severity = models.CharField(
         max_length=4, choices=Severity.choices, default=Severity.SEV3,
@@ -84,7 +99,7 @@ class Alert(models.Model):
     annotations = models.JSONField(default=dict, blank=True)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(null=True, blank=True)
-    generator_url = models.URLField(max_length=1000, blank=True)
+    generator_url = models.TextField(blank=True, help_text=f"Up to {GENERATOR_URL_MAX} characters.")
     group_key = models.TextField(blank=True)
     first_received_at = models.DateTimeField(auto_now_add=True)
     last_received_at = models.DateTimeField()

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from incidents.models import (
+    GENERATOR_URL_MAX,
     Alert,
     AlertIntegration,
     AlertStatus,
@@ -27,6 +27,9 @@ from opsportal.models import Project, Service
 
 TOKEN_BYTES = 32
 GROUP_KEY_PREFIX = "alertmanager:"
+# IN-list size for alert lookups: well under SQLite's 999 variables per statement.
+LOOKUP_CHUNK = 400
+TIMELINE_ENTRIES_PER_NOTIFICATION = 20
 # People move incidents past these; the webhook only moves an incident to monitoring from them.
 WEBHOOK_MAY_MOVE_TO_MONITORING = (IncidentStatus.TRIAGE, IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED)
 
@@ -94,19 +97,31 @@ def _labels_text(labels: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
 
-def _severity(integration: AlertIntegration, alerts: list[dict], common_labels: dict) -> tuple[str, str | None]:
-    """(SEV level, unknown label value or None). The worst mapped severity among firing alerts wins."""
-    values = [common_labels.get(integration.severity_label)] if common_labels.get(integration.severity_label) else []
-    values += [a["labels"].get(integration.severity_label) for a in alerts if a["status"] == AlertStatus.FIRING]
-    mapped, unknown = [], None
-    for value in values:
+def _alert_level(integration: AlertIntegration, labels: dict) -> tuple[str | None, str | None]:
+    """(SEV level or None, the unmapped value seen or None) for one label set: the severity label
+    first, then the fallback label (Sloth's `sloth_severity` when `severity` is a routing name)."""
+    mapping = {str(k).lower(): v for k, v in integration.severity_mapping.items()}
+    unknown = None
+    for label in (integration.severity_label, integration.severity_fallback_label):
+        value = labels.get(label) if label else None
         if value is None:
             continue
-        level = integration.severity_mapping.get(str(value).lower())
+        level = mapping.get(str(value).strip().lower())
         if level in Severity.values:
+            return level, None
+        unknown = unknown or str(value)
+    return None, unknown
+
+
+def _severity(integration: AlertIntegration, alerts: list[dict], common_labels: dict) -> tuple[str, str | None]:
+    """(SEV level, unknown label value or None). The worst mapped severity among firing alerts wins."""
+    mapped, unknown = [], None
+    for labels in [common_labels] + [a["labels"] for a in alerts if a["status"] == AlertStatus.FIRING]:
+        level, value = _alert_level(integration, labels)
+        if level is not None:
             mapped.append(level)
-        elif unknown is None:
-            unknown = str(value)
+        elif value is not None and unknown is None:
+            unknown = value
     if mapped:
         return min(mapped, key=Severity.rank), unknown
     return integration.default_severity, unknown or "(missing)"
@@ -119,7 +134,8 @@ def _services(integration: AlertIntegration, alerts: list[dict], common_labels: 
     return list(Service.objects.filter(project=integration.project, slug__in=[str(s) for s in slugs]))
 
 
-def _title(alerts: list[dict], common_labels: dict, common_annotations: dict) -> str:
+def _title(alerts: list[dict], payload: dict) -> str:
+    common_labels, common_annotations = payload["commonLabels"], payload["commonAnnotations"]
     summary = common_annotations.get("summary") or next(
         (a["annotations"].get("summary") for a in alerts if a["annotations"].get("summary")), ""
     )
@@ -127,95 +143,163 @@ def _title(alerts: list[dict], common_labels: dict, common_annotations: dict) ->
     return (f"{name}: {summary}" if summary else str(name))[:300]
 
 
-def _upsert_alert(integration, incident, item: dict, group_key_raw: str, now: datetime) -> tuple[Alert, str | None]:
-    """Store or update one alert. Returns the alert and its state change (firing/resolved) or None.
-
-    The unique (integration, fingerprint, starts_at) constraint plus the row lock make
-    concurrent replays see one row and one state change.
-    """
-    fingerprint = item.get("fingerprint") or fingerprint_of(item["labels"])
-    alert, created = Alert.objects.get_or_create(
-        integration=integration, fingerprint=fingerprint, starts_at=item["startsAt"],
-        defaults={
-            "project": integration.project, "incident": incident, "status": item["status"],
-            "alert_name": str(item["labels"].get("alertname", ""))[:200], "labels": item["labels"],
-            "labels_text": _labels_text(item["labels"]), "annotations": item["annotations"],
-            "ends_at": item["endsAt"], "generator_url": item.get("generatorURL", "")[:1000],
-            "group_key": group_key_raw, "last_received_at": now,
-        },
-    )
-    if created:
-        return alert, item["status"]
-    alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    change = item["status"] if alert.status != item["status"] else None
-    alert.status = item["status"]
-    alert.ends_at = item["endsAt"]
-    alert.annotations = item["annotations"]
-    alert.last_received_at = now
-    if alert.incident_id is None and incident is not None:
-        alert.incident = incident
-    alert.save(update_fields=["status", "ends_at", "annotations", "last_received_at", "incident"])
-    return alert, change
+def _key(item: dict) -> tuple[str, datetime]:
+    return item.get("fingerprint") or fingerprint_of(item["labels"]), item["startsAt"]
 
 
-def _incident_for(integration, payload, firing, group_key, now) -> tuple[Incident | None, bool]:
+def _chunks(values: list, size: int = LOOKUP_CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _stored_alerts(integration, keys, *, lock: bool = False) -> dict[tuple, Alert]:
+    """The stored alerts with these (fingerprint, startsAt) keys, looked up in chunks of IN lists
+    (an OR condition per alert breaks SQLite's expression depth at about 1,000 alerts)."""
+    by_fingerprint: dict[str, set] = {}
+    for fingerprint, starts_at in keys:
+        by_fingerprint.setdefault(fingerprint, set()).add(starts_at)
+    found = {}
+    for chunk in _chunks(sorted(by_fingerprint)):
+        starts = sorted({s for f in chunk for s in by_fingerprint[f]})
+        rows = Alert.objects.filter(integration=integration, fingerprint__in=chunk)
+        rows = rows.filter(starts_at__in=starts) if len(starts) <= LOOKUP_CHUNK else rows
+        if lock:
+            rows = rows.select_for_update().order_by("pk")
+        for row in rows:
+            if row.starts_at in by_fingerprint[row.fingerprint]:
+                found[(row.fingerprint, row.starts_at)] = row
+    return found
+
+
+def _incident_for(integration, payload, items, stored, firing, group_key, now) -> tuple[Incident | None, bool]:
     """The incident this group belongs to: the one its known alerts already point at (replays after
     people resolved it stay there), else the open one for the group key, else a new one if firing."""
-    same_alerts = Q()
-    for item in payload["alerts"]:
-        same_alerts |= Q(fingerprint=item.get("fingerprint") or fingerprint_of(item["labels"]),
-                         starts_at=item["startsAt"])
-    known = (
-        Alert.objects.filter(integration=integration, incident__isnull=False).filter(same_alerts)
-        .order_by("-incident_id").values_list("incident_id", flat=True).first()
-    )
-    if known is not None and not any(_is_new(integration, a) for a in firing):
+    known = max((a.incident_id for a in stored.values() if a.incident_id is not None), default=None)
+    has_new = any(stored.get(_key(a)) is None or stored[_key(a)].incident_id is None for a in firing)
+    if known is not None and not has_new:
         return Incident.objects.get(pk=known), False
     if not firing:
         # Resolutions of alerts never seen firing join the group's open incident, if any.
         return Incident.objects.filter(project=integration.project, open_group_key=group_key).first(), False
-    severity, _ = _severity(integration, payload["alerts"], payload["commonLabels"])
+    severity, _ = _severity(integration, items, payload["commonLabels"])
     return incident_open_or_attach(
         project=integration.project, source=IncidentSource.ALERTMANAGER, group_key=group_key,
-        title=_title(firing, payload["commonLabels"], payload["commonAnnotations"]), severity=severity,
+        title=_title(firing, payload), severity=severity,
         services=_services(integration, firing, payload["commonLabels"]),
-        summary=payload["commonAnnotations"].get("description", ""),
+        summary=payload["commonAnnotations"].get("description", "") or payload.get("message", "")[:5000],
         detected_at=min(min(a["startsAt"] for a in firing), now),
     )
 
 
-def _is_new(integration, item) -> bool:
-    fingerprint = item.get("fingerprint") or fingerprint_of(item["labels"])
-    return not Alert.objects.filter(
-        integration=integration, fingerprint=fingerprint, starts_at=item["startsAt"], incident__isnull=False
-    ).exists()
+def _new_alert(integration, incident, item, group_key_raw, now) -> Alert:
+    return Alert(
+        integration=integration, project=integration.project, incident=incident, status=item["status"],
+        fingerprint=_key(item)[0], starts_at=item["startsAt"],
+        alert_name=str(item["labels"].get("alertname", ""))[:200], labels=item["labels"],
+        labels_text=_labels_text(item["labels"]), annotations=item["annotations"], ends_at=item["endsAt"],
+        generator_url=item.get("generatorURL", "")[:GENERATOR_URL_MAX], group_key=group_key_raw,
+        last_received_at=now,
+    )
+
+
+def _apply_alerts(integration, incident, items, group_key_raw, now) -> tuple[list[tuple[Alert, str]], int]:
+    """Store or update every alert of the notification, set-based (a few queries per few hundred alerts).
+
+    Returns the state changes [(alert, "firing"|"resolved")] and how many stale notifications were
+    ignored. The unique (integration, fingerprint, starts_at) constraint plus the row locks make
+    concurrent replays see one row and one state change. A "firing" for an alert already stored as
+    resolved with the same startsAt is stale (delivered out of order): a genuine re-fire has a new
+    startsAt, so it changes nothing.
+    """
+    keys = [_key(item) for item in items]
+    stored = _stored_alerts(integration, keys, lock=True)
+    fresh = [item for item in items if _key(item) not in stored]
+    for chunk in _chunks(fresh):
+        Alert.objects.bulk_create([_new_alert(integration, incident, item, group_key_raw, now) for item in chunk],
+                                  ignore_conflicts=True)
+    created = _stored_alerts(integration, [_key(item) for item in fresh], lock=True) if fresh else {}
+    changes, updated, stale = [], [], 0
+    for item in items:
+        key = _key(item)
+        if key in created:
+            alert = created.pop(key)
+            if alert.incident_id is not None and incident is not None and alert.incident_id != incident.pk:
+                continue  # a concurrent request stored it for another incident first
+            changes.append((alert, item["status"]))
+            continue
+        alert = stored.get(key)
+        if alert is None:
+            continue
+        if alert.status == AlertStatus.RESOLVED and item["status"] == AlertStatus.FIRING:
+            stale += 1
+            alert.last_received_at = now
+            updated.append(alert)
+            continue
+        if alert.status != item["status"]:
+            changes.append((alert, item["status"]))
+        alert.status, alert.ends_at, alert.annotations = item["status"], item["endsAt"], item["annotations"]
+        alert.last_received_at = now
+        if alert.incident_id is None and incident is not None:
+            alert.incident = incident
+        updated.append(alert)
+    _save_alerts(updated, now)
+    return changes, stale
+
+
+def _save_alerts(alerts: list[Alert], now: datetime) -> None:
+    """Write back the changed fields. Alerts of one notification mostly share their new values, so
+    rows are grouped by value and each group is one UPDATE ... WHERE id IN (...); Django's bulk_update
+    (one CASE per row and field) takes tens of seconds for thousands of rows."""
+    groups: dict[tuple, list[int]] = {}
+    values: dict[tuple, dict] = {}
+    for alert in alerts:
+        key = (alert.status, alert.ends_at, json.dumps(alert.annotations, sort_keys=True), alert.incident_id)
+        groups.setdefault(key, []).append(alert.pk)
+        values[key] = {"status": alert.status, "ends_at": alert.ends_at, "annotations": alert.annotations,
+                       "incident_id": alert.incident_id}
+    singles: list[int] = []
+    for key, ids in groups.items():
+        if len(ids) == 1:
+            singles.append(ids[0])
+            continue
+        for chunk in _chunks(ids):
+            Alert.objects.filter(pk__in=chunk).update(last_received_at=now, **values[key])
+    singles = set(singles)
+    lone = [alert for alert in alerts if alert.pk in singles]
+    Alert.objects.bulk_update(lone, ["status", "ends_at", "annotations", "last_received_at", "incident"],
+                              batch_size=50)
 
 
 def alertmanager_ingest(*, integration: AlertIntegration, payload: dict) -> dict:
-    """Apply one validated Alertmanager (version 4) webhook payload.
+    """Apply one validated Alertmanager (version 4) or Grafana unified alerting (version 1) payload.
 
     A firing group opens one incident per groupKey or attaches to the open one;
-    each alert state change writes one timeline entry (exactly once, by key);
-    when all of an incident's alerts have resolved it moves to monitoring
-    (people resolve incidents). Replays change nothing. Alerts with no incident
-    to attach to (a resolved-only payload for an unknown group) are still stored.
+    each alert state change writes one timeline entry (exactly once, by key;
+    beyond the first few of a notification, one summary entry); when all of an
+    incident's alerts have resolved it moves to monitoring (people resolve
+    incidents); a new alert firing (a new startsAt) while the incident is in
+    monitoring moves it back to investigating. Replays and stale, out-of-order
+    "firing" notifications change nothing. Alerts with no incident to attach to
+    (a resolved-only payload for an unknown group) are still stored. Any group
+    size works: lookups are chunked.
     """
     now = timezone.now()
-    firing = [a for a in payload["alerts"] if a["status"] == AlertStatus.FIRING]
+    items = list({_key(item): item for item in payload["alerts"]}.values())  # a repeated alert counts once
+    firing = [a for a in items if a["status"] == AlertStatus.FIRING]
     group_key = _group_key(payload["groupKey"])
     with transaction.atomic():
-        incident, created = _incident_for(integration, payload, firing, group_key, now)
+        stored = _stored_alerts(integration, [_key(a) for a in items])
+        incident, created = _incident_for(integration, payload, items, stored, firing, group_key, now)
         if incident is not None:
             incident = lock_incident(incident)
         if created:
             _note_creation_details(integration, incident, payload)
-        changes = []
-        for item in payload["alerts"]:
-            alert, change = _upsert_alert(integration, incident, item, payload["groupKey"], now)
-            if change is None or incident is None or alert.incident_id != incident.pk:
-                continue
-            changes.append(change)
-            _record_alert_change(incident, alert, change, now)
+        changes, stale = _apply_alerts(integration, incident, items, payload["groupKey"], now)
+        changes = [(alert, change) for alert, change in changes
+                   if incident is not None and alert.incident_id in (None, incident.pk)]
+        if incident is not None:
+            _record_alert_changes(incident, changes, now)
+            _note_truncated_urls(incident, items)
         if payload.get("truncatedAlerts") and incident is not None:
             record_event(
                 incident, kind=IncidentEventKind.CUSTOM,
@@ -224,9 +308,17 @@ def alertmanager_ingest(*, integration: AlertIntegration, payload: dict) -> dict
                 data={"truncated_alerts": payload["truncatedAlerts"]},
                 dedup_key=f"incident:{incident.pk}:truncated:{payload['truncatedAlerts']}:{payload['status']}",
             )
-        moved = False
-        if (incident is not None and incident.status in WEBHOOK_MAY_MOVE_TO_MONITORING
-                and AlertStatus.RESOLVED in changes
+        kinds = {change for _, change in changes}
+        moved, reactivated = False, False
+        if incident is not None and incident.status == IncidentStatus.MONITORING and AlertStatus.FIRING in kinds:
+            names = sorted({alert.alert_name for alert, change in changes if change == AlertStatus.FIRING})
+            incident = incident_transition(
+                incident=incident, to_status=IncidentStatus.INVESTIGATING,
+                note=f"Alert fired again while monitoring: {', '.join(names)[:500]}.",
+            )
+            reactivated = True
+        elif (incident is not None and incident.status in WEBHOOK_MAY_MOVE_TO_MONITORING
+                and AlertStatus.RESOLVED in kinds
                 and not incident.alerts.filter(status=AlertStatus.FIRING).exists()):
             incident_transition(incident=incident, to_status=IncidentStatus.MONITORING,
                                 note="Every alert of this incident has resolved.")
@@ -238,8 +330,24 @@ def alertmanager_ingest(*, integration: AlertIntegration, payload: dict) -> dict
         "created": created,
         "alerts": len(payload["alerts"]),
         "state_changes": len(changes),
+        "stale_ignored": stale,
         "moved_to_monitoring": moved,
+        "reactivated": reactivated,
     }
+
+
+def _note_truncated_urls(incident: Incident, items: list[dict]) -> None:
+    for item in items:
+        url = item.get("generatorURL") or ""
+        if len(url) > GENERATOR_URL_MAX:
+            fingerprint, starts_at = _key(item)
+            record_event(
+                incident, kind=IncidentEventKind.CUSTOM,
+                text=f"generatorURL of alert {item['labels'].get('alertname', '')} ({fingerprint}) was "
+                     f"{len(url)} characters; the first {GENERATOR_URL_MAX} are stored.",
+                data={"fingerprint": fingerprint, "length": len(url)},
+                dedup_key=f"incident:{incident.pk}:url-cut:{fingerprint}:{starts_at.isoformat()}",
+            )
 
 
 def _note_creation_details(integration, incident, payload) -> None:
@@ -259,6 +367,28 @@ def _note_creation_details(integration, incident, payload) -> None:
         incident.save(update_fields=["runbook_url", "updated_at"])
         record_event(incident, kind=IncidentEventKind.RUNBOOK_LINK, text=f"Runbook from the alert: {runbook}",
                      data={"url": runbook}, dedup_key=f"incident:{incident.pk}:runbook")
+
+
+def _record_alert_changes(incident: Incident, changes: list[tuple[Alert, str]], now: datetime) -> None:
+    """One timeline entry per change for the first few; the rest of a big notification in one entry
+    (a 5,000-alert outage should not bury the timeline, nor cost 5,000 round trips)."""
+    for alert, change in changes[:TIMELINE_ENTRIES_PER_NOTIFICATION]:
+        _record_alert_change(incident, alert, change, now)
+    rest = changes[TIMELINE_ENTRIES_PER_NOTIFICATION:]
+    for change in (AlertStatus.FIRING, AlertStatus.RESOLVED):
+        alerts = [alert for alert, kind in rest if kind == change]
+        if not alerts:
+            continue
+        ids = sorted(alert.pk for alert in alerts)
+        names = sorted({alert.alert_name for alert in alerts})
+        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
+        record_event(
+            incident, kind=IncidentEventKind.ALERT_FIRED if change == AlertStatus.FIRING
+            else IncidentEventKind.ALERT_RESOLVED,
+            text=f"{len(alerts)} more alert(s) {change}: {', '.join(names)[:500]}",
+            occurred_at=now, data={"alert_ids": ids[:1000], "count": len(alerts)},
+            dedup_key=f"incident:{incident.pk}:alerts-{change}:{digest}",
+        )
 
 
 def _record_alert_change(incident: Incident, alert: Alert, change: str, now: datetime) -> None:
