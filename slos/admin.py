@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from opsportal.admin.mixins import ReadOnlyAdminMixin
+from opsportal.admin.scale import EstimatedCountPaginator
 from opsportal.models import ApprovalDecision, Manifest, Project, ValidationEntry, ValidationResult
 from slos import budget
 from slos.models import SLO, BurnRateTier, SLIMeasurement, SLOAlert, SLOStatus
@@ -293,6 +294,8 @@ class OpenAlertFilter(admin.SimpleListFilter):
 
 @admin.register(SLOAlert)
 class SLOAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_full_result_count = False
     list_display = ["fired_at", "slo", "tier_name", "severity", "long_burn_rate", "short_burn_rate", "factor",
                     "resolved_at", "incident_link"]
     list_filter = [OpenAlertFilter, "severity", "slo__project", "slo"]
@@ -311,6 +314,7 @@ class SLOAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class SLIMeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: measurements arrive through the API (or the Prometheus pull), never by hand."""
 
+    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
     list_display = ["slo", "start", "end", "good", "total", "bad_display", "updated_at"]
     list_filter = ["slo__project", "slo"]
     list_select_related = ["slo", "slo__project"]

@@ -28,6 +28,7 @@ from incidents.services import (
 )
 from incidents.services.lifecycle import EDITABLE_DETAILS, TIMESTAMP_FIELDS
 from opsportal.admin.mixins import error_text
+from opsportal.admin.scale import EstimatedCountPaginator
 
 SEVERITY_COLOURS = {"SEV1": "#b00020", "SEV2": "#e65100", "SEV3": "#f9a825", "SEV4": "#1565c0", "SEV5": "#607d8b"}
 STATUS_COLOURS = {
@@ -103,6 +104,8 @@ class TargetStateFilter(admin.SimpleListFilter):
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_full_result_count = False
     form = IncidentChangeForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["reference", "title", "severity_badge", "status_badge", "project", "service_list",
