@@ -15,7 +15,10 @@ embedded default) count exactly.
 
 import json
 
+from django import forms
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -72,3 +75,51 @@ class EstimatedCountPaginator(Paginator):
             return counted
         self.estimated = True
         return max(estimate, limit + 1)
+
+
+class AutocompleteFilter(admin.RelatedFieldListFilter):
+    """List filter on a large foreign key (SLO, service, incident, user): a search box, not every choice.
+
+    Use it as `list_filter = [("slo", AutocompleteFilter)]`. It asks the admin's autocomplete view
+    (the related admin's `search_fields` and `get_queryset`, so its access rules apply) and
+    renders only the chosen value: one query, however many rows the related table has.
+    """
+
+    template = "admin/opsportal/autocomplete_filter.html"
+
+    def field_choices(self, field, request, model_admin):
+        return []  # never list the related table
+
+    def has_output(self):
+        return True
+
+    def selected_value(self):
+        values = self.lookup_val or []
+        return values[-1] if isinstance(values, list | tuple) and values else (values or None)
+
+    def widget_html(self):
+        remote_model = self.field.remote_field.model
+        form_field = forms.ModelChoiceField(
+            queryset=remote_model._default_manager.all(), required=False,
+            widget=AutocompleteSelect(self.field, self.model_admin.admin_site),
+        )
+        form_field.widget.attrs.update({"class": "opsportal-autocomplete-filter", "style": "width: 100%"})
+        return form_field.widget.render(self.lookup_kwarg, self.selected_value(),
+                                        attrs={"id": f"autocomplete-filter-{self.field_path}"})
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.model_admin = model_admin
+        self.field_path = field_path
+        super().__init__(field, request, params, model, model_admin, field_path)
+
+    @classmethod
+    def media(cls):
+        widget = AutocompleteSelect(None, None)
+        return widget.media + forms.Media(js=["opsportal/autocomplete_filter.js"])
+
+
+def autocomplete_filter_media(changelist):
+    """The select2 scripts, once per page, when one of the changelist's filters is an AutocompleteFilter."""
+    if any(isinstance(spec, AutocompleteFilter) for spec in changelist.filter_specs):
+        return AutocompleteFilter.media()
+    return ""
