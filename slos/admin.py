@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from opsportal.admin.mixins import ReadOnlyAdminMixin
+from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator
 from opsportal.models import ApprovalDecision, Manifest, Project, ValidationEntry, ValidationResult
 from slos import budget
 from slos.models import SLO, BurnRateTier, SLIMeasurement, SLOAlert, SLOStatus
@@ -69,7 +70,7 @@ class SLOAdmin(admin.ModelAdmin):
         "name", "service", "objective_display", "window_display", "sli_display", "budget_display", "burn_1h",
         "open_alerts", "status_display",
     ]
-    list_filter = ["project", "service", "status", "sli_kind", "data_source", "alerting_enabled"]
+    list_filter = ["project", ("service", AutocompleteFilter), "status", "sli_kind", "data_source", "alerting_enabled"]
     list_select_related = ["project", "service", "service__project"]
     search_fields = ["name", "slug", "service__name", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -293,9 +294,11 @@ class OpenAlertFilter(admin.SimpleListFilter):
 
 @admin.register(SLOAlert)
 class SLOAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_full_result_count = False
     list_display = ["fired_at", "slo", "tier_name", "severity", "long_burn_rate", "short_burn_rate", "factor",
                     "resolved_at", "incident_link"]
-    list_filter = [OpenAlertFilter, "severity", "slo__project", "slo"]
+    list_filter = [OpenAlertFilter, "severity", "slo__project", ("slo", AutocompleteFilter)]
     list_select_related = ["slo", "slo__project"]
     date_hierarchy = "fired_at"
     search_fields = ["slo__name", "slo__slug", "tier_name"]
@@ -311,8 +314,9 @@ class SLOAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class SLIMeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: measurements arrive through the API (or the Prometheus pull), never by hand."""
 
+    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
     list_display = ["slo", "start", "end", "good", "total", "bad_display", "updated_at"]
-    list_filter = ["slo__project", "slo"]
+    list_filter = ["slo__project", ("slo", AutocompleteFilter)]
     list_select_related = ["slo", "slo__project"]
     show_full_result_count = False
 

@@ -15,6 +15,7 @@ from incidents.models import ActionItem, ActionItemStatus
 from incidents.services import action_item_create, action_item_reopen, action_item_set_status, action_item_verify
 from incidents.services.action_items import TRANSITIONS, VERIFY_PERMISSION, action_item_update
 from opsportal.admin.mixins import error_text
+from opsportal.admin.scale import AutocompleteFilter
 
 
 class ActionItemStateFilter(admin.SimpleListFilter):
@@ -57,7 +58,7 @@ class ActionItemAdmin(admin.ModelAdmin):
     form = ActionItemForm
     list_display = ["title", "postmortem_reference", "type", "priority_code", "owner", "due_date", "status",
                     "follow_up"]
-    list_filter = [ActionItemStateFilter, "project", "status", "priority", "type", "owner"]
+    list_filter = [ActionItemStateFilter, "project", "status", "priority", "type", ("owner", AutocompleteFilter)]
     list_select_related = ["project", "owner", "postmortem__incident", "verified_by"]
     search_fields = ["title", "description", "ticket_url", "owner__username"]
     autocomplete_fields = ["owner", "postmortem"]

@@ -28,6 +28,7 @@ from incidents.services import (
 )
 from incidents.services.lifecycle import EDITABLE_DETAILS, TIMESTAMP_FIELDS
 from opsportal.admin.mixins import error_text
+from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator
 
 SEVERITY_COLOURS = {"SEV1": "#b00020", "SEV2": "#e65100", "SEV3": "#f9a825", "SEV4": "#1565c0", "SEV5": "#607d8b"}
 STATUS_COLOURS = {
@@ -103,12 +104,15 @@ class TargetStateFilter(admin.SimpleListFilter):
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_full_result_count = False
     form = IncidentChangeForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["reference", "title", "severity_badge", "status_badge", "project", "service_list",
                     "commander", "age", "target_badge"]
     list_display_links = ["reference", "title"]
-    list_filter = ["project", "services", "severity", "status", "source", TargetStateFilter, "declared_at"]
+    list_filter = ["project", ("services", AutocompleteFilter), "severity", "status", "source", TargetStateFilter,
+                   "declared_at"]
     search_fields = ["reference", "title", "alerts__labels_text"]
     date_hierarchy = "declared_at"
     inlines = [RoleInline, AlertInline, TimelineInline]

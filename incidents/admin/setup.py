@@ -15,6 +15,7 @@ from incidents.models import (
 from incidents.services.alerts import alert_integration_rotate_token, token_sha256
 from incidents.services.targets import response_targets_reapply
 from opsportal.admin.mixins import ReadOnlyAdminMixin, pretty_json
+from opsportal.admin.scale import EstimatedCountPaginator
 
 
 @admin.register(AlertIntegration)
@@ -47,6 +48,8 @@ class AlertIntegrationAdmin(admin.ModelAdmin):
 
 @admin.register(Alert)
 class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_full_result_count = False
     list_display = ["alert_name", "status", "project", "incident", "starts_at", "ends_at", "labels_text"]
     list_filter = ["project", "status", "integration", "starts_at"]
     list_select_related = ["project", "incident"]
@@ -92,6 +95,8 @@ class ProjectRespondersAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_full_result_count = False
     list_display = ["created_at", "incident", "status", "attempts", "next_attempt_at", "delivered_at"]
     list_filter = ["status", "created_at"]
     list_select_related = ["incident"]

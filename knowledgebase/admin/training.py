@@ -11,6 +11,7 @@ from django.utils import timezone
 from knowledgebase.admin.forms import AssignTrainingForm
 from knowledgebase.models import TrainingAssignment, TrainingCompletion
 from knowledgebase.services import training_assign, training_set_due
+from opsportal.admin.scale import AutocompleteFilter
 
 
 class AssignmentStateFilter(admin.SimpleListFilter):
@@ -49,7 +50,7 @@ class TrainingCompletionInline(admin.TabularInline):
 class TrainingAssignmentAdmin(admin.ModelAdmin):
     list_display = ["article", "user", "group", "due_on", "required_version", "completed_at", "completed_version",
                     "state"]
-    list_filter = [AssignmentStateFilter, "article", "group", "due_on"]
+    list_filter = [AssignmentStateFilter, ("article", AutocompleteFilter), "group", "due_on"]
     list_select_related = ["article", "user", "group"]
     search_fields = ["article__title", "user__username", "user__first_name", "user__last_name"]
     date_hierarchy = "due_on"

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 
 from opsportal.admin.forms import EscalatePhaseForm
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text, pretty_json
+from opsportal.admin.scale import EstimatedCountPaginator
 from opsportal.models import (
     Approval,
     EvidenceRecord,
@@ -96,6 +97,8 @@ class ServiceAdmin(admin.ModelAdmin):
 
 @admin.register(EvidenceRecord)
 class EvidenceRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_full_result_count = False
     list_display = ["created_at", "project", "phase", "kind", "source", "summary", "created_by"]
     list_filter = ["project", "phase", "kind", "source", "created_at"]
     list_select_related = ["project", "created_by"]
@@ -116,6 +119,8 @@ class EvidenceRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ValidationEntry)
 class ValidationEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_full_result_count = False
     list_display = ["created_at", "project", "phase", "check_name", "result", "automation_enforced", "created_by"]
     list_filter = ["project", "phase", "result", "automation_enforced", "created_at"]
     list_select_related = ["project", "created_by"]
@@ -153,6 +158,8 @@ class ManifestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Approval)
 class ApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_full_result_count = False
     list_display = ["created_at", "project", "kind", "subject_label", "decision", "approver"]
     list_filter = ["project", "kind", "decision", "created_at"]
     list_select_related = ["project", "approver"]
@@ -170,6 +177,8 @@ class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_full_result_count = False
     list_display = ["created_at", "subject", "status", "attempts", "sent_at"]
     list_filter = ["status", "created_at"]
     search_fields = ["key", "subject", "recipients"]

@@ -1,0 +1,94 @@
+"""Changelists of unbounded tables count what the database can afford (opsportal.admin.scale)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from opsportal.admin.scale import EstimatedCountPaginator
+from opsportal.models import EvidenceRecord
+from opsportal.services import log_evidence
+
+ON_POSTGRES = connection.vendor == "postgresql"
+
+
+def records(project, count):
+    EvidenceRecord.objects.bulk_create(
+        EvidenceRecord(project=project, phase="phase6", kind="manual", summary=f"record {i}", payload={"i": i},
+                       payload_sha256=f"{i:064x}")
+        for i in range(count)
+    )
+
+
+def test_below_the_limit_the_count_is_exact(project, settings):
+    settings.OPSPORTAL_ADMIN_EXACT_COUNT_LIMIT = 100
+    records(project, 37)
+    paginator = EstimatedCountPaginator(EvidenceRecord.objects.order_by("-id"), 10)
+    assert paginator.count == 37
+    assert paginator.num_pages == 4
+    assert paginator.estimated is False
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the estimate is PostgreSQL's")
+def test_sqlite_counts_exactly_above_the_limit(project, settings):
+    settings.OPSPORTAL_ADMIN_EXACT_COUNT_LIMIT = 10
+    records(project, 37)
+    paginator = EstimatedCountPaginator(EvidenceRecord.objects.order_by("-id"), 10)
+    assert paginator.count == 37
+    assert paginator.estimated is False
+
+
+@pytest.mark.postgres_only
+def test_postgres_shows_the_planner_estimate_above_the_limit(project, settings):
+    settings.OPSPORTAL_ADMIN_EXACT_COUNT_LIMIT = 10
+    records(project, 500)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {EvidenceRecord._meta.db_table}")
+    paginator = EstimatedCountPaginator(EvidenceRecord.objects.order_by("-id"), 100)
+    with CaptureQueriesContext(connection) as ctx:
+        count = paginator.count
+    assert paginator.estimated is True
+    assert 400 <= count <= 600  # statistics, not a count: close to 500 after ANALYZE
+    assert not any("COUNT(*)" in q["sql"].upper() and "LIMIT" not in q["sql"].upper() for q in ctx.captured_queries)
+    assert len(ctx) == 2  # the EXPLAIN and a count that stops after limit + 1 rows
+
+
+@pytest.mark.postgres_only
+def test_postgres_counts_a_selective_filter_exactly(project, settings):
+    settings.OPSPORTAL_ADMIN_EXACT_COUNT_LIMIT = 10
+    records(project, 500)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {EvidenceRecord._meta.db_table}")
+    paginator = EstimatedCountPaginator(EvidenceRecord.objects.filter(summary__in=["record 1", "record 2"]), 100)
+    assert paginator.count == 2
+    assert paginator.estimated is False
+
+
+@pytest.mark.postgres_only
+def test_a_wrong_estimate_above_the_limit_is_corrected_by_the_bounded_count(project, settings, monkeypatch):
+    settings.OPSPORTAL_ADMIN_EXACT_COUNT_LIMIT = 10
+    records(project, 5)
+    monkeypatch.setattr("opsportal.admin.scale.planner_estimate", lambda queryset: 1_000_000)  # stale statistics
+    paginator = EstimatedCountPaginator(EvidenceRecord.objects.order_by("-id"), 100)
+    assert paginator.count == 5
+    assert paginator.estimated is False
+
+
+def test_changelist_has_no_full_count_and_says_about_when_estimated(client, manager, project, settings):
+    settings.OPSPORTAL_ADMIN_EXACT_COUNT_LIMIT = 10
+    records(project, 60)
+    log_evidence(project=project, kind="manual", summary="the newest", actor=manager)
+    if ON_POSTGRES:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {EvidenceRecord._meta.db_table}")
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/admin/opsportal/evidencerecord/")
+    assert page.status_code == 200
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    if ON_POSTGRES:
+        assert b"about</span> 6" in page.content  # ~61 rows, estimated
+        assert all("LIMIT" in sql.upper() for sql in counts), counts
+    else:
+        assert b"61 evidence records" in page.content
+        assert len(counts) == 1, counts  # the paginator's; no second "N total" count
+    assert b"the newest" in page.content
