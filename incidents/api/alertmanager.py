@@ -11,13 +11,13 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.models import AlertIntegration, AlertStatus
 from incidents.services.alerts import alert_integration_authenticate, alertmanager_ingest
+from opsportal.api.parsers import SafeJSONParser
 
 # Alertmanager sends the zero time for "not ended yet".
 ZERO_TIME_YEAR = 1
@@ -151,7 +151,7 @@ def flatten_errors(errors, prefix="") -> dict:
 class AlertmanagerWebhookView(APIView):
     authentication_classes = [AlertIntegrationAuthentication]
     permission_classes = [IsAlertIntegration]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     throttle_classes = []
 
     @extend_schema(

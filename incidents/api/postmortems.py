@@ -42,6 +42,7 @@ from incidents.services import (
     postmortem_update,
 )
 from incidents.services.action_items import action_item_update
+from opsportal.api.filters import IdFilter
 from opsportal.api.serializers import ApprovalSerializer
 from opsportal.models import Project
 from retros.models import OperationalReview, Retrospective
@@ -197,7 +198,7 @@ class CommentSerializer(serializers.Serializer):
 
 class PostmortemFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(field_name="project__slug")
-    incident = django_filters.NumberFilter(field_name="incident_id")
+    incident = IdFilter(field_name="incident_id")
     status = django_filters.ChoiceFilter(choices=PostmortemStatus.choices)
     owner = django_filters.CharFilter(field_name=f"owner__{USERNAME}")
     severity = django_filters.CharFilter(field_name="incident__severity")
@@ -225,9 +226,9 @@ class ActionItemFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ActionItemStatus.choices)
     priority = django_filters.ChoiceFilter(choices=ActionItemPriority.choices)
     type = django_filters.ChoiceFilter(choices=ActionItemType.choices)
-    postmortem = django_filters.NumberFilter(field_name="postmortem_id")
-    retrospective = django_filters.NumberFilter(field_name="retrospective_id")
-    review = django_filters.NumberFilter(field_name="review_id")
+    postmortem = IdFilter(field_name="postmortem_id")
+    retrospective = IdFilter(field_name="retrospective_id")
+    review = IdFilter(field_name="review_id")
     overdue = django_filters.BooleanFilter(method="filter_overdue", help_text="Open or in progress, past due.")
     awaiting_verification = django_filters.BooleanFilter(method="filter_awaiting")
 

@@ -3,12 +3,13 @@ from django.utils import timezone
 
 from knowledgebase.models import Article, ArticleKind, ArticleStatus, TrainingAssignment
 from knowledgebase.search import search_articles
+from opsportal.api.filters import IdFilter
 
 
 class ArticleFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(method="filter_project",
                                         help_text="Project slug; `none` for organisation-wide articles.")
-    service = django_filters.NumberFilter(method="filter_service", help_text="Service id.")
+    service = IdFilter(method="filter_service", help_text="Service id.")
     kind = django_filters.ChoiceFilter(choices=ArticleKind.choices)
     status = django_filters.ChoiceFilter(choices=ArticleStatus.choices)
     tag = django_filters.CharFilter(method="filter_tag")

@@ -1,6 +1,7 @@
 from datetime import UTC
 
 import django_filters
+from django import forms
 
 from opsportal.models import Approval, EvidenceRecord, Service, ValidationEntry
 
@@ -10,6 +11,24 @@ class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
 
     def filter(self, qs, value):
         return super().filter(qs, value.astimezone(UTC) if value is not None else value)
+
+
+# Ids are 64-bit signed integers in every database we support; a larger number
+# reached the database driver and ended in an OverflowError (500) on SQLite.
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number from 1 to 2**63-1, else a 400 naming the filter."""
+
+    field_class = IdField
 
 
 class ServiceFilter(django_filters.FilterSet):
@@ -45,3 +64,5 @@ class ApprovalFilter(django_filters.FilterSet):
     class Meta:
         model = Approval
         fields = ["project", "kind", "decision", "approver", "subject_id"]
+
+    subject_id = IdFilter()

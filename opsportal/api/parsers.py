@@ -1,7 +1,10 @@
-"""Request parsers that refuse NUL characters.
+"""Request parsers that refuse NUL characters and JSON nested too deeply.
 
 PostgreSQL text cannot hold NUL (0x00); without this a stray NUL in any field
 would surface as a database error (500) instead of a 400 naming the field.
+Deeply nested JSON (`[[[[...]]]]` a hundred thousand levels) made the decoder,
+or the recursive code after it, raise RecursionError: a 500. No request of this
+API or Alertmanager's webhook nests deeper than a handful of levels.
 """
 
 from rest_framework.exceptions import ParseError
@@ -27,6 +30,22 @@ def _find_nul(value, path: str) -> str | None:
     return None
 
 
+MAX_JSON_DEPTH = 32
+
+
+def reject_deep(data, limit: int = MAX_JSON_DEPTH):
+    """Walk without recursion; refuse containers nested deeper than `limit`."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                raise ParseError(f"JSON nested deeper than {limit} levels.")
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return data
+
+
 def reject_nul(data):
     items = data.lists() if hasattr(data, "lists") else None
     where = _find_nul(dict(items), "") if items is not None else _find_nul(data, "")
@@ -37,7 +56,11 @@ def reject_nul(data):
 
 class SafeJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        return reject_nul(super().parse(stream, media_type, parser_context))
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.") from None
+        return reject_nul(reject_deep(data))
 
 
 class SafeFormParser(FormParser):

@@ -1,6 +1,6 @@
 """The retros app's extension modules: gates, phase evidence, admin home, schedules, demo."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -123,4 +123,4 @@ def test_demo_seed_is_idempotent_and_realistic(db, contributors):
     weekly = current.get(cadence="weekly")
     assert any(item.findings for item in weekly.items.all())
     assert OperationalReview.objects.filter(status="completed").exclude(decisions="").count() == 1
-    assert date.today() - timedelta(days=400) < series.start.date()
+    assert timezone.now() - timedelta(days=400) < series.start

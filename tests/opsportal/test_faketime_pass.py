@@ -1,0 +1,42 @@
+"""CI's faketime pass (.ci/faketime-pass): it runs the suite at the date and zone it
+prints, and a printed pair can be forced again to reproduce a failure."""
+
+import os
+import re
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.clock import AWKWARD_INSTANTS
+from tests.conftest import require_external
+
+SCRIPT = Path(__file__).resolve().parents[2] / ".ci" / "faketime-pass"
+
+
+def script_dates() -> list[datetime]:
+    found = re.findall(r'^\s+"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC"', SCRIPT.read_text(), re.MULTILINE)
+    return [datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) for value in found]
+
+
+def test_ci_and_the_tests_travel_to_the_same_awkward_instants():
+    assert sorted(script_dates()) == sorted(AWKWARD_INSTANTS.values())
+
+
+def test_a_forced_date_and_zone_reach_the_test_run(tmp_path):
+    if shutil.which("faketime") is None:
+        require_external("faketime is not installed (apt-get install faketime)")
+    # Stands in for the interpreter: prints the clock and zone it sees, and the pytest arguments.
+    stub = tmp_path / "python"
+    stub.write_text('#!/bin/sh\ndate -u "+%Y-%m-%d %H:%M"; date "+%Z"; echo "$@"\n')
+    stub.chmod(0o755)
+    env = {**os.environ, "PY": str(stub), "OPSPORTAL_FAKE_DATE": "2028-02-29 23:58:00 UTC",
+           "OPSPORTAL_FAKE_TZ": "Australia/Sydney"}
+    result = subprocess.run([str(SCRIPT), "-x"], env=env, capture_output=True, text=True, timeout=60, check=True)
+    lines = result.stdout.splitlines()
+    assert lines[0] == ("faketime pass: OPSPORTAL_FAKE_DATE='2028-02-29 23:58:00 UTC' "
+                        "OPSPORTAL_FAKE_TZ='Australia/Sydney'")
+    assert "2028-03-01 10:58:00 AEDT, Wednesday" in lines[1]
+    assert lines[2] == "2028-02-29 23:58"  # the clock the suite sees
+    assert lines[3] == "AEDT"
+    assert lines[4] == "-m pytest -p no:cacheprovider -m not external -x"
