@@ -129,18 +129,26 @@ def _period_rows(slo, periods, totals_of) -> list[dict]:
     ]
 
 
-def slo_history(slo: SLO, now: datetime) -> dict:
+def history_since(slo: SLO, now: datetime) -> datetime:
+    """The earliest moment `slo_history` reads (give it to a shared HourlyLedger)."""
+    months, quarters = month_periods(slo.zone_name, now), quarter_periods(slo.zone_name, now)
+    return min(quarters[0].start, months[0].start, slo_window(slo, months[0].start).start)
+
+
+def totals_reader(slo: SLO, since: datetime, now: datetime):
+    """`totals(lo, hi)` for the SLO: an HourlyLedger (2 queries), or raw slices for timeslices SLOs."""
+    if slo.budgeting_method == BudgetingMethod.TIMESLICES:
+        return lambda lo, hi: window_totals(slo, lo, hi)
+    return HourlyLedger(slo, since, now).totals
+
+
+def slo_history(slo: SLO, now: datetime, totals_of=None) -> dict:
     """Months, quarters and the SLO's window at each local day end over the last 13 months."""
     zone = slo.zone_name
     months, quarters = month_periods(zone, now), quarter_periods(zone, now)
     ends = day_ends(zone, months[0].start, now)
     windows = [slo_window(slo, end) for end in ends]
-    since = min([quarters[0].start, months[0].start] + [w.start for w in windows])
-    if slo.budgeting_method == BudgetingMethod.TIMESLICES:
-        def totals_of(lo, hi):
-            return window_totals(slo, lo, hi)
-    else:
-        totals_of = HourlyLedger(slo, since, now).totals
+    totals_of = totals_of or totals_reader(slo, history_since(slo, now), now)
     return {
         "months": _period_rows(slo, months, totals_of),
         "quarters": _period_rows(slo, quarters, totals_of),
