@@ -43,3 +43,37 @@ def panels(request) -> list[dict]:  # noqa: F811
     from incidents.postmortem_extensions import postmortem_panels
 
     return _incident_panels(request) + postmortem_panels(request)
+
+
+def strip(request) -> list[dict]:
+    """Admin home strip: open incidents by severity and overdue action items (two queries)."""
+    if not request.user.has_perm("incidents.view_incident"):
+        return []
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from incidents.models import ActionItem, Severity
+    from opsportal.dashboards import visible_projects
+
+    projects = visible_projects(request.user)
+    url = reverse("admin:dashboard", args=["incidents"])
+    counts = dict(Incident.objects.filter(project__in=projects).open().values_list("severity")
+                  .annotate(n=Count("pk")).order_by())
+    overdue = ActionItem.objects.filter(project__in=projects).overdue(timezone.localdate()).count()
+    return [{"label": f"open {sev}", "value": counts.get(sev, 0), "url": url} for sev in Severity.values] + [
+        {"label": "overdue action items", "value": overdue, "url": url}]
+
+
+def _dashboards():
+    from incidents.dashboards import incident_charts, incident_dashboard_data, incident_tables
+    from opsportal.dashboards import Dashboard
+
+    return [Dashboard(
+        slug="incidents", title="Incident dashboard", data=incident_dashboard_data, charts=incident_charts,
+        tables=incident_tables, permission="incidents.view_incident",
+        description="Incidents by week and severity, response times and targets per month, what is open, "
+                    "postmortems of significant incidents and action items.",
+    )]
+
+
+DASHBOARDS = _dashboards()

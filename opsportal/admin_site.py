@@ -1,4 +1,9 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 
 from opsportal.registry import app_modules
 
@@ -20,5 +25,47 @@ class OpsPortalAdminSite(admin.AdminSite):
         return sorted(panels, key=lambda panel: panel.get("order", 100))
 
     def index(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "dashboard_panels": self.dashboard_panels(request)}
+        from opsportal.dashboards import registered
+        from opsportal.home_strip import home_strip
+
+        extra_context = {
+            **(extra_context or {}),
+            "dashboard_panels": self.dashboard_panels(request),
+            "home_strip": home_strip(request),
+            "dashboards": [d for d in registered().values() if not d.permission or request.user.has_perm(d.permission)],
+        }
         return super().index(request, extra_context)
+
+    def get_urls(self):
+        # Dashboards (docs/dashboards.md): /admin/dashboards/<slug>/, before the model admins' catch-all.
+        urls = [path("dashboards/<slug:slug>/", self.admin_view(self.dashboard_view), name="dashboard")]
+        return urls + super().get_urls()
+
+    def dashboard_view(self, request, slug):
+        from opsportal.dashboards import dashboard_payload, registered, visible_projects
+
+        dashboard = registered().get(slug)
+        if dashboard is None:
+            raise Http404("No such dashboard.")
+        if dashboard.permission and not request.user.has_perm(dashboard.permission):
+            raise PermissionDenied
+        projects = list(visible_projects(request.user))
+        wanted = request.GET.get("project")
+        project = next((p for p in projects if p.slug == wanted), None) if wanted else (projects[:1] or [None])[0]
+        if wanted and project is None:
+            raise Http404("No such project.")
+        context = {
+            **self.each_context(request), "title": dashboard.title, "dashboard": dashboard, "projects": projects,
+            "project": project, "params": request.GET, "errors": {}, "charts": [], "tables": [], "data": None,
+        }
+        status = 200
+        if project is not None:
+            try:
+                data = dashboard_payload(dashboard, project=project, params=request.GET, now=timezone.now())
+            except ValidationError as exc:
+                context["errors"] = exc.message_dict
+                status = 400
+            else:
+                context.update(data=data, charts=dashboard.charts(data),
+                               tables=dashboard.tables(data) if dashboard.tables else [])
+        return TemplateResponse(request, "admin/opsportal/dashboard.html", context, status=status)

@@ -47,3 +47,36 @@ def panels(request) -> list[dict]:
             ],
         },
     ]
+
+
+def strip(request) -> list[dict]:
+    """Admin home strip: SLOs passing, failing and out of budget (one query)."""
+    if not request.user.has_perm("slos.view_slo"):
+        return []
+    from django.db.models import Count
+
+    from opsportal.dashboards import visible_projects
+
+    counts = dict(SLO.objects.filter(project__in=visible_projects(request.user)).values_list("status")
+                  .annotate(n=Count("pk")).order_by())
+    url = reverse("admin:dashboard", args=["slo"])
+    return [
+        {"label": "SLOs passing", "value": counts.get(SLOStatus.PASS, 0), "url": url},
+        {"label": "SLOs failing", "value": counts.get(SLOStatus.FAIL, 0), "url": url},
+        {"label": "SLOs out of budget", "value": counts.get(SLOStatus.EXHAUSTED, 0), "url": url},
+    ]
+
+
+def _dashboards():
+    from opsportal.dashboards import Dashboard
+    from slos.dashboards import slo_charts, slo_dashboard_data, slo_tables
+
+    return [Dashboard(
+        slug="slo", title="SLO dashboard", data=slo_dashboard_data, charts=slo_charts, tables=slo_tables,
+        permission="slos.view_slo",
+        description="Error budgets, SLIs and burn rates of the project's SLOs, and 13 months of attainment. "
+                    "Filter by service or SLO to see one SLO's burn-down, daily SLI and burn rates.",
+    )]
+
+
+DASHBOARDS = _dashboards()

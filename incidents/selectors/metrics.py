@@ -50,11 +50,8 @@ def metrics_queryset(*, project=None, service=None, severity=None, since=None, u
     return incidents
 
 
-def incident_metrics(*, project=None, service=None, severity=None, since: datetime | None = None,
-                     until: datetime | None = None, now: datetime | None = None) -> dict:
-    """Count, MTTx means (seconds, with how many incidents were included and missing) and the share
-    of incidents within each response target (met / (met + breached); running ones are not decided)."""
-    now = now or timezone.now()
+def metric_aggregates(now: datetime) -> dict:
+    """The aggregate expressions of `incident_metrics` (the incident dashboard groups them by month)."""
     aggregates = {"count": Count("pk")}
     for name, (later, earlier) in METRICS.items():
         both = Q(**{f"{later}__isnull": False, f"{earlier}__isnull": False})
@@ -67,8 +64,11 @@ def incident_metrics(*, project=None, service=None, severity=None, since: dateti
             "pk", filter=Q(**{f"{done}__gt": F(due)}) | Q(**{f"{done}__isnull": True, f"{due}__lt": now})
         )
         aggregates[f"{name}_running"] = Count("pk", filter=Q(**{f"{done}__isnull": True, f"{due}__gte": now}))
-    row = metrics_queryset(project=project, service=service, severity=severity, since=since,
-                           until=until).aggregate(**aggregates)
+    return aggregates
+
+
+def metrics_result(row: dict) -> dict:
+    """`incident_metrics`' answer from one aggregate row of `metric_aggregates`."""
     count = row["count"]
     result = {"count": count, "metrics": {}, "targets": {}}
     for name in METRICS:
@@ -86,6 +86,16 @@ def incident_metrics(*, project=None, service=None, severity=None, since: dateti
             "share_within_target": _share(met, met + breached),
         }
     return result
+
+
+def incident_metrics(*, project=None, service=None, severity=None, since: datetime | None = None,
+                     until: datetime | None = None, now: datetime | None = None) -> dict:
+    """Count, MTTx means (seconds, with how many incidents were included and missing) and the share
+    of incidents within each response target (met / (met + breached); running ones are not decided)."""
+    now = now or timezone.now()
+    row = metrics_queryset(project=project, service=service, severity=severity, since=since,
+                           until=until).aggregate(**metric_aggregates(now))
+    return metrics_result(row)
 
 
 def incident_durations(incident: Incident) -> dict[str, int | None]:
