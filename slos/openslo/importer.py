@@ -470,7 +470,21 @@ def import_documents(text: str, *, project, default_url: str | None = None, acto
             if doc.kind != "SLO":
                 continue
             fields = dict(doc.fields)
-            service = services.get(fields.pop("_service"))
+            service_slug = fields.pop("_service")
+            service = services.get(service_slug)
+            if service is None and NAME.match(service_slug):
+                # Published examples name services they do not define: create it, and say so.
+                service = Service(project=project, slug=service_slug, name=service_slug)
+                try:
+                    service.full_clean()
+                    service.save()
+                except ValidationError as exc:
+                    problems.append(Problem(doc.index, doc.name, "spec.service", "; ".join(exc.messages)))
+                    continue
+                services[service_slug] = service
+                result.services_created.append(service_slug)
+                result.notes.append(f"document {doc.index} ({doc.name}): service {service_slug!r} is defined by no "
+                                    "Service document; created it.")
             if service is None:
                 problems.append(Problem(doc.index, doc.name, "spec.service",
                                         f"no service {doc.fields['_service']!r} in the project or this file"))

@@ -65,7 +65,7 @@ def expand(raw: list, notes: list[str]) -> list:
         if isinstance(body, dict) and is_sloth(body):
             documents.extend(sloth_documents(body, index, notes))
         elif isinstance(body, dict) and body.get("apiVersion") == V1ALPHA:
-            documents.append(_from_v1alpha(body, index, notes))
+            documents.extend(_from_v1alpha(body, index, notes))
         else:
             documents.append(body)
     sources = {_name(d): d for d in documents if isinstance(d, dict) and d.get("kind") == "DataSource"}
@@ -215,14 +215,15 @@ def _split_objectives(body: dict, index: int, notes: list[str]) -> list[dict]:
     return result
 
 
-def _from_v1alpha(body: dict, index: int, notes: list[str]) -> dict:
-    """openslo/v1alpha SLO (as Sloth's examples use it) -> openslo/v1."""
+def _from_v1alpha(body: dict, index: int, notes: list[str]) -> list[dict]:
+    """openslo/v1alpha SLO (as Sloth's examples use it) -> openslo/v1: one SLO, or one per objective
+    when the objectives measure different ratios (v1 has one indicator per SLO)."""
     name = _name(body)
     if body.get("kind") != "SLO":
         converted = copy.deepcopy(body)
         converted["apiVersion"] = API_VERSION
         notes.append(f"document {index} ({name}): openslo/v1alpha {body.get('kind')} read as openslo/v1.")
-        return converted
+        return [converted]
     spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
     objectives = spec.get("objectives") if isinstance(spec.get("objectives"), list) else []
     windows = spec.get("timeWindows") if isinstance(spec.get("timeWindows"), list) else []
@@ -254,18 +255,26 @@ def _from_v1alpha(body: dict, index: int, notes: list[str]) -> dict:
         indicators.append(ratio)
         v1_objectives.append({k: v for k, v in objective.items() if k in ("displayName", "target", "name",
                                                                            "timeSliceTarget", "timeSliceWindow")})
-    if any(i != indicators[0] for i in indicators[1:]):
-        raise NormalizeError(index, name, "spec.objectives",
-                             "objectives with different ratioMetrics cannot share one SLO; split the document")
     notes.append(f"document {index} ({name}): openslo/v1alpha converted to openslo/v1 (timeWindows -> timeWindow "
                  f"{v1_window['duration']}, objectives[].ratioMetrics -> indicator.spec.ratioMetric).")
-    return {
-        "apiVersion": API_VERSION, "kind": "SLO",
-        "metadata": copy.deepcopy(body.get("metadata") or {}),
-        "spec": {
-            "description": spec.get("description", ""), "service": spec.get("service"),
-            "indicator": {"metadata": {"name": f"{name}-sli"}, "spec": {"ratioMetric": indicators[0]}},
-            "timeWindow": [v1_window], "budgetingMethod": spec.get("budgetingMethod", "Occurrences"),
-            "objectives": v1_objectives,
-        },
-    }
+
+    def document(doc_name, indicator, objectives):
+        metadata = copy.deepcopy(body.get("metadata") or {})
+        metadata["name"] = doc_name
+        return {
+            "apiVersion": API_VERSION, "kind": "SLO", "metadata": metadata,
+            "spec": {
+                "description": spec.get("description", ""), "service": spec.get("service"),
+                "indicator": {"metadata": {"name": f"{doc_name}-sli"}, "spec": {"ratioMetric": indicator}},
+                "timeWindow": [v1_window], "budgetingMethod": spec.get("budgetingMethod", "Occurrences"),
+                "objectives": objectives,
+            },
+        }
+
+    if all(i == indicators[0] for i in indicators[1:]):
+        return [document(name, indicators[0], v1_objectives)]
+    split = [document(f"{name[:60]}-{position + 1}", indicator, [objective])
+             for position, (indicator, objective) in enumerate(zip(indicators, v1_objectives, strict=True))]
+    notes.append(f"document {index} ({name}): {len(split)} objectives with different ratioMetrics became "
+                 f"{len(split)} SLOs: " + ", ".join(d["metadata"]["name"] for d in split) + ".")
+    return split
