@@ -6,6 +6,7 @@ computed in the database from `SLIMeasurement` rows (see `slos.selectors`).
 evaluation so that lists can filter and sort without a query per row.
 """
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from django.db.models import Q
 
 from opsportal.models import Project, Service
 from opsportal.models.projects import validate_time_zone
+from slos.validators import ServerURLValidator
 
 
 class SLIKind(models.TextChoices):
@@ -63,6 +65,7 @@ class Severity(models.TextChoices):
 MAX_INTERVAL = timedelta(days=1)
 MAX_THRESHOLD_MS = 3_600_000
 
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 objective_validators = [MinValueValidator(Decimal("0.0001")), MaxValueValidator(Decimal("99.9999"))]
 
 
@@ -123,12 +126,27 @@ class SLO(models.Model):
     )
     # Where the SLI comes from. Prometheus fields are used by the scheduled pull.
     data_source = models.CharField(max_length=16, choices=DataSource.choices, default=DataSource.PUSH)
-    prometheus_url = models.URLField("Prometheus base URL", blank=True, max_length=500)
+    prometheus_url = models.CharField(
+        "Prometheus base URL", blank=True, max_length=500, validators=[ServerURLValidator()],
+        help_text="e.g. http://prometheus:9090 (single-label in-cluster names are fine).",
+    )
     promql_good = models.TextField("PromQL for good events", blank=True)
     promql_bad = models.TextField("PromQL for bad events", blank=True)
     promql_total = models.TextField("PromQL for total events", blank=True)
     evaluation_interval = models.DurationField(
         default=timedelta(minutes=1), help_text="Length of each measurement pulled from Prometheus."
+    )
+    counter = models.BooleanField(
+        "metrics are counters", default=True,
+        help_text="PromQL without $window: counters are summed with increase(); gauges (OpenSLO counter: false, "
+                  "e.g. a 0-1 ratio) are averaged with avg_over_time().",
+    )
+    labels = models.JSONField(
+        default=dict, blank=True,
+        help_text="Extra labels on exported recording rules and alerts (Sloth and OpenSLO labels).",
+    )
+    alert_name = models.CharField(
+        max_length=200, blank=True, help_text="Name of the exported burn-rate alerts; blank: SLOErrorBudgetBurn.",
     )
     last_pull_at = models.DateTimeField(null=True, blank=True)
     last_pull_status = models.CharField(max_length=10, choices=PullStatus.choices, default=PullStatus.NEVER)
@@ -221,6 +239,17 @@ class SLO(models.Model):
                 errors["promql_total"] = "Prometheus-sourced SLOs need PromQL for total events."
             if bool(self.promql_good.strip()) == bool(self.promql_bad.strip()):
                 errors["promql_good"] = "Give PromQL for exactly one of good events and bad events."
+            from slos.sources.prometheus import query_problem
+
+            for name in ("promql_good", "promql_bad", "promql_total"):
+                problem = query_problem(getattr(self, name))
+                if problem and name not in errors:
+                    errors[name] = problem
+        for name, value in (("labels", self.labels),):
+            if not isinstance(value, dict) or any(
+                not isinstance(k, str) or not LABEL_NAME.match(k) or not isinstance(v, str) for k, v in value.items()
+            ):
+                errors[name] = "Labels map Prometheus label names ([a-zA-Z_][a-zA-Z0-9_]*) to strings."
         if errors:
             raise ValidationError(errors)
 
@@ -307,6 +336,9 @@ class BurnRateTier(models.Model):
         max_digits=7, decimal_places=4,
         validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(Decimal("100"))],
         help_text="Share of the whole window's budget that, spent within the long window, fires the tier.",
+    )
+    alert_labels = models.JSONField(
+        default=dict, blank=True, help_text="Extra labels of this tier's exported alert (e.g. routing_key).",
     )
 
     class Meta:

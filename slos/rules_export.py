@@ -5,8 +5,11 @@ The same arithmetic as the portal (Workbook "Alerting on SLOs"), run by Promethe
 * recording rules `slo:sli_error:ratio_rate<window>` (error ratio over 5m, 30m, 1h, 2h, 6h, 1d, 3d and
   any other tier window), labelled `slo`, `service`, `project` (Sloth/Pyrra style); the SLO's PromQL
   is rendered with `$window` replaced by each window (see `slos.sources.prometheus.render_query`);
-* one alert `SLOErrorBudgetBurn` per burn-rate tier, labelled `severity` (page/ticket) and `tier`, firing
-  when both its long and short window error ratios are strictly above factor x (1 - objective).
+* one alert `SLOErrorBudgetBurn` (or the SLO's alert name) per burn-rate tier, labelled `severity`
+  (page/ticket), `tier` and the SLO's labels, firing when both its long and short window error ratios
+  are strictly above factor x (1 - objective).
+
+`--flavour sloth` writes Sloth-compatible rules instead (`slos.rules_sloth`).
 
 Thresholds are exact decimals computed here (14.4 x 0.001 = 0.0144), not PromQL float products. Calendar
 windows use the length of the current month or quarter for the factor.
@@ -43,14 +46,18 @@ def promql_number(value: Fraction) -> str:
 
 
 def error_ratio_expr(slo: SLO, window: timedelta) -> str:
-    total = render_query(slo.promql_total, window)
+    total = render_query(slo.promql_total, window, counter=slo.counter)
     if slo.promql_bad.strip():
-        return f"({render_query(slo.promql_bad, window)})\n/\n({total})"
-    return f"1 - (\n  ({render_query(slo.promql_good, window)})\n  /\n  ({total})\n)"
+        return f"({render_query(slo.promql_bad, window, counter=slo.counter)})\n/\n({total})"
+    return f"1 - (\n  ({render_query(slo.promql_good, window, counter=slo.counter)})\n  /\n  ({total})\n)"
 
 
 def slo_labels(slo: SLO) -> dict:
     return {"slo": slo.slug, "service": slo.service.slug, "project": slo.project.slug}
+
+
+def alert_name(slo: SLO) -> str:
+    return slo.alert_name or ALERT_NAME
 
 
 def _selector(labels: dict) -> str:
@@ -80,11 +87,12 @@ def slo_rule_group(slo: SLO, now=None) -> dict:
         for w in (tier.long_window, tier.short_window):
             windows.setdefault(duration_label(w), w)
     rules: list[dict] = [
-        {"record": record_name(w), "expr": error_ratio_expr(slo, w), "labels": dict(labels)}
+        {"record": record_name(w), "expr": error_ratio_expr(slo, w), "labels": {**slo.labels, **labels}}
         for w in sorted(windows.values())
     ]
     objective = promql_number(budget.objective_ratio(slo.objective))
-    rules.append({"record": "slo:objective:ratio", "expr": f"vector({objective})", "labels": dict(labels)})
+    rules.append({"record": "slo:objective:ratio", "expr": f"vector({objective})",
+                  "labels": {**slo.labels, **labels}})
     if slo.alerting_enabled:
         length = slo_window(slo, now).length
         allowed = budget.allowed_error_ratio(slo.objective)
@@ -107,20 +115,33 @@ def slo_rule_group(slo: SLO, now=None) -> dict:
             if runbook:
                 annotations["runbook_url"] = runbook
             rules.append({
-                "alert": ALERT_NAME,
+                "alert": alert_name(slo),
                 "expr": (f"{record_name(tier.long_window)}{_selector(labels)} > {threshold}\n"
                          f"and\n{record_name(tier.short_window)}{_selector(labels)} > {threshold}"),
-                "labels": {"severity": tier.severity, "tier": tier.name},
+                # The SLO's own labels make each SLO's alerts distinct rules (promtool's duplicate-rule
+                # lint compares alert name and rule labels, not the expression).
+                "labels": {**slo.labels, **tier.alert_labels, **labels, "severity": tier.severity,
+                           "tier": tier.name},
                 "annotations": annotations,
             })
     return {"name": f"opsportal-slo-{slo.project.slug}-{slo.slug}", "rules": rules}
 
 
-def project_rules(project, now=None) -> dict:
-    slos = (SLO.objects.filter(project=project, data_source=DataSource.PROMETHEUS)
+FLAVOURS = ("opsportal", "sloth")
+
+
+def prometheus_slos(project):
+    return (SLO.objects.filter(project=project, data_source=DataSource.PROMETHEUS)
             .select_related("project", "service").prefetch_related("tiers").order_by("slug"))
-    return {"groups": [slo_rule_group(slo, now) for slo in slos]}
 
 
-def rules_yaml(project, now=None) -> str:
-    return yaml.safe_dump(project_rules(project, now), sort_keys=False, width=1000, allow_unicode=True)
+def project_rules(project, now=None, flavour: str = "opsportal") -> dict:
+    if flavour == "sloth":
+        from slos.rules_sloth import sloth_rule_groups
+
+        return {"groups": [group for slo in prometheus_slos(project) for group in sloth_rule_groups(slo, now)]}
+    return {"groups": [slo_rule_group(slo, now) for slo in prometheus_slos(project)]}
+
+
+def rules_yaml(project, now=None, flavour: str = "opsportal") -> str:
+    return yaml.safe_dump(project_rules(project, now, flavour), sort_keys=False, width=1000, allow_unicode=True)

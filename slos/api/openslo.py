@@ -1,4 +1,7 @@
-"""`/api/v1/projects/{slug}/openslo/`: export (GET) and import (POST) of openslo/v1 documents."""
+"""`/api/v1/projects/{slug}/openslo/`: export (GET) and import (POST) of openslo/v1 documents.
+
+The import also takes openslo/v1alpha documents and Sloth specs (`version: prometheus/v1` or
+`apiVersion: sloth.slok.dev/v1`), converted with notes in the response."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +15,7 @@ from rest_framework.views import APIView
 
 from opsportal.models import Project
 from slos.openslo import OpenSLOError, export_yaml, import_documents
+from slos.validators import ServerURLValidator
 
 IMPORT_PERMISSIONS = ["slos.add_slo", "slos.change_slo", "opsportal.add_service", "opsportal.change_service"]
 MAX_BYTES = 2_000_000
@@ -34,8 +38,9 @@ class YAMLTextParser(BaseParser):
 
 class OpenSLOImportSerializer(serializers.Serializer):
     documents = serializers.CharField(max_length=MAX_BYTES, trim_whitespace=False,
-                                      help_text="openslo/v1 YAML, one or more documents separated by ---")
-    prometheus_url = serializers.URLField(required=False, allow_blank=True,
+                                      help_text="openslo/v1 YAML (or v1alpha, or a Sloth spec), one or more documents "
+                                                "separated by --- or as a YAML list")
+    prometheus_url = serializers.CharField(required=False, allow_blank=True, validators=[ServerURLValidator()],
                                           help_text="Prometheus base URL for metric sources that name none.")
 
 
@@ -61,6 +66,8 @@ class OpenSLOImportResultSerializer(serializers.Serializer):
     services_created = serializers.ListField(child=serializers.CharField())
     slos_created = serializers.ListField(child=serializers.CharField())
     slos_updated = serializers.ListField(child=serializers.CharField())
+    notes = serializers.ListField(child=serializers.CharField(),
+                                  help_text="What was converted or not imported (nothing is dropped silently)")
 
 
 class OpenSLOPermission(BasePermission):
@@ -110,7 +117,7 @@ class OpenSLOView(APIView):
             return self._rejected([{"document": p.index, "name": p.name, "field": p.path, "message": p.reason}
                                    for p in exc.problems])
         return Response({"services_created": result.services_created, "slos_created": result.slos_created,
-                         "slos_updated": result.slos_updated})
+                         "slos_updated": result.slos_updated, "notes": result.notes})
 
     @staticmethod
     def _rejected(errors: list[dict]) -> Response:

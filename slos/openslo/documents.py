@@ -58,6 +58,13 @@ def fixed_duration(value) -> timedelta:
     return count * FIXED_UNITS[unit]
 
 
+def annotation_duration(value) -> timedelta:
+    """Our own annotations also take seconds (`90s`), which OpenSLO's shorthand cannot write."""
+    if isinstance(value, str) and re.fullmatch(r"[1-9][0-9]*s", value):
+        return timedelta(seconds=int(value[:-1]))
+    return fixed_duration(value)
+
+
 def format_duration(duration: timedelta) -> str:
     """The shortest OpenSLO form: 28d, 4w is written 28d; 90s cannot be written (ValueError)."""
     seconds = int(duration.total_seconds())

@@ -26,6 +26,22 @@ def _ratio(percent) -> float:
     return float((Decimal(percent) / 100).normalize())
 
 
+def _annotation_duration(length) -> str:
+    """Our own annotation: OpenSLO shorthand when it can say it, else seconds (90s)."""
+    try:
+        return format_duration(length)
+    except ValueError:
+        return f"{int(length.total_seconds())}s"
+
+
+def _slice_window(length):
+    """OpenSLO's timeSliceWindow is a shorthand or a number of seconds (for 90 s slices)."""
+    try:
+        return format_duration(length)
+    except ValueError:
+        return int(length.total_seconds())
+
+
 def _metric(slo: SLO, query: str, count: str) -> dict:
     if slo.data_source == DataSource.PROMETHEUS:
         return {"metricSource": {"type": PROMETHEUS_SOURCE_TYPE,
@@ -47,10 +63,10 @@ def slo_document(slo: SLO) -> dict:
     if slo.sli_kind == SLIKind.LATENCY:
         annotations[ANNOTATION_THRESHOLD_MS] = str(slo.threshold_ms)
     if slo.data_source == DataSource.PROMETHEUS:
-        annotations[ANNOTATION_EVALUATION_INTERVAL] = format_duration(slo.evaluation_interval)
+        annotations[ANNOTATION_EVALUATION_INTERVAL] = _annotation_duration(slo.evaluation_interval)
     if not slo.alerting_enabled:
         annotations[ANNOTATION_ALERTING] = "false"
-    ratio = {"counter": True}
+    ratio = {"counter": slo.counter}
     if slo.data_source == DataSource.PROMETHEUS and slo.promql_bad.strip():
         ratio["bad"] = _metric(slo, slo.promql_bad, "bad")
     else:
@@ -67,11 +83,12 @@ def slo_document(slo: SLO) -> dict:
     objective = {"displayName": slo.target_display, "target": _ratio(slo.objective)}
     if slo.budgeting_method == BudgetingMethod.TIMESLICES:
         objective["timeSliceTarget"] = _ratio(slo.slice_target)
-        objective["timeSliceWindow"] = format_duration(slo.slice_length)
+        objective["timeSliceWindow"] = _slice_window(slo.slice_length)
     return {
         "apiVersion": API_VERSION,
         "kind": "SLO",
-        "metadata": {"name": slo.slug, "displayName": slo.name, "annotations": annotations},
+        "metadata": {"name": slo.slug, "displayName": slo.name, "annotations": annotations,
+                     **({"labels": dict(slo.labels)} if slo.labels else {})},
         "spec": {
             "description": slo.description,
             "service": slo.service.slug,

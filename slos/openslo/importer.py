@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from opsportal.models import Service
-from slos.models import SLO, BudgetingMethod, DataSource, SLIKind, WindowKind
+from slos.models import LABEL_NAME, SLO, BudgetingMethod, DataSource, SLIKind, WindowKind
 from slos.openslo.documents import (
     ANNOTATION_ALERTING,
     ANNOTATION_EVALUATION_INTERVAL,
@@ -22,13 +22,20 @@ from slos.openslo.documents import (
     PUSH_SOURCE_TYPE,
     OpenSLOError,
     Problem,
+    annotation_duration,
     fixed_duration,
     parse_duration,
 )
-from slos.services import slo_create, slo_update
+from slos.openslo.normalize import NormalizeError, expand
+from slos.openslo.normalize import _name as _name
+from slos.services import slo_create, slo_update, tier_replace
+from slos.services.definitions import DEFAULT_TIERS
+from slos.sources.prometheus import query_problem
 
 NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,62}[a-z0-9])?$")
 KINDS = ("Service", "SLI", "SLO")
+# Read through references (see slos.openslo.normalize), not imported on their own.
+USED_KINDS = ("DataSource", "AlertPolicy", "AlertCondition")
 # Where a model field's error points in the document.
 FIELD_PATHS = {
     "slug": "metadata.name", "name": "metadata.displayName", "description": "spec.description",
@@ -80,7 +87,8 @@ def _fraction_to_percent(value, path: str) -> Decimal:
     number = _decimal(value, path)
     if not 0 < number < 1:
         raise Invalid(path, f"must be between 0 and 1 (exclusive), got {value}")
-    return number * 100
+    # 0.99999 -> 99.999 (not 99.99900: the model counts decimal places as written).
+    return (number * 100).normalize()
 
 
 def _decimal(value, path: str) -> Decimal:
@@ -122,12 +130,19 @@ def _indicator_fields(spec: dict, path: str, default_url: str | None) -> dict:
     if types == {PUSH_SOURCE_TYPE}:
         return {"data_source": DataSource.PUSH, "prometheus_url": "", "promql_good": "", "promql_bad": "",
                 "promql_total": "", "_counted": counted}
-    fields = {"data_source": DataSource.PROMETHEUS, "promql_good": "", "promql_bad": "", "_counted": counted}
+    counter = ratio.get("counter", True)
+    if not isinstance(counter, bool):
+        raise Invalid(f"{rpath}.counter", "must be true or false")
+    fields = {"data_source": DataSource.PROMETHEUS, "promql_good": "", "promql_bad": "", "_counted": counted,
+              "counter": counter}
     urls = set()
     for part, (_, source_spec) in parts.items():
         query = source_spec.get("query")
         if not isinstance(query, str) or not query.strip():
             raise Invalid(f"{source_spec['_path']}.query", "is required: the PromQL of the counter")
+        problem = query_problem(query)
+        if problem:
+            raise Invalid(f"{source_spec['_path']}.query", problem)
         fields[f"promql_{part}"] = query.strip()
         url = source_spec.get("url") or default_url
         if not isinstance(url, str) or not url:
@@ -140,7 +155,7 @@ def _indicator_fields(spec: dict, path: str, default_url: str | None) -> dict:
     return fields
 
 
-def _window_fields(spec: dict) -> dict:
+def _window_fields(spec: dict, note=lambda text: None) -> dict:
     windows = _get(spec, "spec", "timeWindow", kind=list)
     if len(windows) != 1:
         raise Invalid("spec.timeWindow", f"exactly one time window is supported, got {len(windows)}")
@@ -179,6 +194,12 @@ def _window_fields(spec: dict) -> dict:
         datetime.fromisoformat(str(start))
     except ValueError:
         raise Invalid(f"{path}.calendar.startTime", f"{start!r} is not a date-time like 2024-01-01 00:00:00") from None
+    begins = datetime.fromisoformat(str(start))
+    aligned = (begins.day, begins.hour, begins.minute, begins.second) == (1, 0, 0, 0) and (
+        kind == WindowKind.CALENDAR_MONTH or begins.month in (1, 4, 7, 10))
+    if not aligned:
+        note(f"calendar startTime {start} not imported: calendar windows start on the first day of each "
+             f"{'month' if kind == WindowKind.CALENDAR_MONTH else 'quarter'} at midnight in the time zone")
     zone = _get(calendar, f"{path}.calendar", "timeZone", kind=str)
     try:
         zoneinfo.ZoneInfo(zone)
@@ -202,6 +223,7 @@ def _objective_fields(spec: dict, method: str) -> dict:
         percent = _decimal(objective["targetPercent"], f"{path}.targetPercent")
         if not 0 < percent < 100:
             raise Invalid(f"{path}.targetPercent", f"must be between 0 and 100 (exclusive), got {percent}")
+        percent = percent.normalize()
     fields = {"objective": percent, "budgeting_method": BudgetingMethod.OCCURRENCES,
               "slice_length": None, "slice_target": None}
     if method == "Timeslices":
@@ -210,12 +232,15 @@ def _objective_fields(spec: dict, method: str) -> dict:
         number = _decimal(slice_target, f"{path}.timeSliceTarget")
         if not 0 < number <= 1:
             raise Invalid(f"{path}.timeSliceTarget", f"must be above 0 and at most 1, got {slice_target}")
-        fields["slice_target"] = number * 100
-        window = _get(objective, path, "timeSliceWindow", kind=str)
-        try:
-            fields["slice_length"] = fixed_duration(window)
-        except ValueError as exc:
-            raise Invalid(f"{path}.timeSliceWindow", str(exc)) from None
+        fields["slice_target"] = (number * 100).normalize()
+        window = _get(objective, path, "timeSliceWindow")
+        if isinstance(window, int) and not isinstance(window, bool) and window > 0:
+            fields["slice_length"] = timedelta(seconds=window)  # OpenSLO: numeric is seconds
+        else:
+            try:
+                fields["slice_length"] = fixed_duration(window)
+            except ValueError as exc:
+                raise Invalid(f"{path}.timeSliceWindow", str(exc)) from None
     return fields
 
 
@@ -237,7 +262,7 @@ def _annotation_fields(metadata: dict) -> dict:
     interval = annotations.get(ANNOTATION_EVALUATION_INTERVAL)
     if interval is not None:
         try:
-            fields["evaluation_interval"] = fixed_duration(interval)
+            fields["evaluation_interval"] = annotation_duration(interval)
         except ValueError as exc:
             raise Invalid(f"metadata.annotations.{ANNOTATION_EVALUATION_INTERVAL}", str(exc)) from None
     alerting = annotations.get(ANNOTATION_ALERTING)
@@ -248,9 +273,56 @@ def _annotation_fields(metadata: dict) -> dict:
     return fields
 
 
-def _slo_fields(doc: Document, slis: dict[str, Document], default_url: str | None) -> dict:
+def _labels(metadata: dict, note) -> dict:
+    """OpenSLO labels (string or list of strings) as Prometheus labels; others are noted, not imported."""
+    labels = metadata.get("labels") or {}
+    if not isinstance(labels, dict):
+        raise Invalid("metadata.labels", "must be a mapping")
+    kept = {}
+    for key, value in labels.items():
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ",".join(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(key, str) or not LABEL_NAME.match(key) or not isinstance(value, str):
+            note(f"label {key!r} not imported (Prometheus label names are [a-zA-Z_][a-zA-Z0-9_]*)")
+            continue
+        kept[key] = value
+    return kept
+
+
+def _tiers(doc: Document, fields: dict) -> list | None:
+    """Tiers from AlertPolicies (burn-rate factor -> share of budget) or from a Sloth spec."""
+    sloth = doc.body.get("_sloth")
+    if sloth is not None:
+        fields["alert_name"] = sloth["alert_name"][:200]
+        fields["alerting_enabled"] = sloth["alerting"]
+        defaults = {tier[0]: tier for tier in DEFAULT_TIERS}
+        return [(*defaults[t["name"]], t["labels"]) for t in sloth["tiers"]] or None
+    conditions = doc.body.get("_tiers")
+    if not conditions:
+        return None
+    window_hours = Decimal(fields["window_days"] * 24) if fields["window_kind"] == WindowKind.ROLLING else (
+        Decimal(30 * 24) if fields["window_kind"] == WindowKind.CALENDAR_MONTH else Decimal(91 * 24))
+    tiers = []
+    for condition in conditions:
+        long_hours = Decimal(condition["long_window"].total_seconds()) / 3600
+        percent = (condition["factor"] * long_hours * 100 / window_hours).quantize(Decimal("0.0001"))
+        if not Decimal("0.0001") <= percent <= 100:
+            raise Invalid("spec.alertPolicies", f"burn rate {condition['factor']} over "
+                                                f"{condition['long_window']} spends {percent}% of the budget; "
+                                                "a tier spends between 0.0001% and 100%")
+        tiers.append((condition["name"], condition["severity"], condition["long_window"],
+                      condition["short_window"], percent))
+    return tiers
+
+
+def _slo_fields(doc: Document, slis: dict[str, Document], default_url: str | None, notes: list[str]) -> dict:
     spec = _get(doc.body, "", "spec", kind=dict)
     metadata = doc.body["metadata"]
+
+    def note(text):
+        notes.append(f"document {doc.index} ({doc.name}): {text}.")
     fields = {"slug": doc.name, "name": metadata.get("displayName") or doc.name,
               "description": spec.get("description") or "", "_service": _get(spec, "spec", "service", kind=str)}
     if ("indicator" in spec) == ("indicatorRef" in spec):
@@ -270,10 +342,20 @@ def _slo_fields(doc: Document, slis: dict[str, Document], default_url: str | Non
             reason = f"SLI {ref!r} (document {sli.index}): {exc.path}: {exc.reason}"
             raise Invalid("spec.indicatorRef", reason) from None
     method = _get(spec, "spec", "budgetingMethod", kind=str)
-    if method not in ("Occurrences", "Timeslices"):
-        raise Invalid("spec.budgetingMethod", f"must be Occurrences or Timeslices, got {method!r}")
-    fields.update(_window_fields(spec))
+    if method not in ("Occurrences", "Timeslices", "RatioTimeslices"):
+        raise Invalid("spec.budgetingMethod", f"must be Occurrences, Timeslices or RatioTimeslices, got {method!r}")
+    if method == "RatioTimeslices":
+        # The average of per-slice ratios equals the ratio of all events when every slice has the same
+        # traffic; the portal counts events (Occurrences) and says so.
+        note("budgetingMethod RatioTimeslices imported as Occurrences (ratio of all events in the window; the "
+             "same as the average of slice ratios when traffic is even); timeSliceWindow not used")
+        method = "Occurrences"
+    fields.update(_window_fields(spec, note))
     fields.update(_objective_fields(spec, method))
+    fields["labels"] = _labels(metadata, note)
+    tiers = _tiers(doc, fields)
+    if tiers is not None:
+        fields["_tiers"] = tiers
     annotated = _annotation_fields(metadata)
     counted = fields.pop("_counted")
     fields["sli_kind"] = annotated.pop("sli_kind", SLIKind.ERROR_RATE if counted == "bad" else SLIKind.AVAILABILITY)
@@ -284,17 +366,28 @@ def _slo_fields(doc: Document, slis: dict[str, Document], default_url: str | Non
     return fields
 
 
-def parse_documents(text: str, default_url: str | None = None) -> list[Document]:
-    """Read and validate every document; raises OpenSLOError listing all problems."""
+def parse_documents(text: str, default_url: str | None = None, notes: list[str] | None = None) -> list[Document]:
+    """Read and validate every document; raises OpenSLOError listing all problems. What was converted
+    or left out on purpose is appended to `notes` (never dropped silently)."""
     problems: list[Problem] = []
+    notes = notes if notes is not None else []
     try:
         raw = list(yaml.safe_load_all(text))
     except yaml.YAMLError as exc:
         raise OpenSLOError([Problem(0, "", "yaml", f"not valid YAML: {exc}")]) from None
+    try:
+        raw = expand([body for body in raw if body is not None], notes)
+    except NormalizeError as exc:
+        raise OpenSLOError([Problem(exc.index, exc.name, exc.path, exc.reason)]) from None
     documents: list[Document] = []
+    generated_services = set()
     for index, body in enumerate(raw):
         if body is None:
             continue
+        if isinstance(body, dict) and body.get("_generated"):
+            if _name(body) in generated_services:
+                continue  # several Sloth specs of one service
+            generated_services.add(_name(body))
         name = body.get("metadata", {}).get("name", "") if isinstance(body, dict) else ""
         name = name if isinstance(name, str) else ""
         try:
@@ -304,7 +397,7 @@ def parse_documents(text: str, default_url: str | None = None) -> list[Document]
                 raise Invalid("apiVersion", f"must be {API_VERSION}, got {body.get('apiVersion')!r}")
             kind = body.get("kind")
             if kind not in KINDS:
-                raise Invalid("kind", f"{kind!r} is not supported; use one of {', '.join(KINDS)}")
+                raise Invalid("kind", f"{kind!r} is not supported; use one of {', '.join(KINDS + USED_KINDS)}")
             _get(body, "", "metadata", kind=dict)
             if not NAME.match(name):
                 raise Invalid("metadata.name", f"{name!r} must be a lowercase DNS label (a-z, 0-9, -; up to 64)")
@@ -321,7 +414,7 @@ def parse_documents(text: str, default_url: str | None = None) -> list[Document]
     for doc in documents:
         try:
             if doc.kind == "SLO":
-                doc.fields = _slo_fields(doc, slis, default_url)
+                doc.fields = _slo_fields(doc, slis, default_url, notes)
             elif doc.kind == "SLI":
                 _indicator_fields(_get(doc.body, "", "spec", kind=dict), "spec", default_url)
             else:
@@ -342,6 +435,7 @@ class ImportResult:
     services_created: list[str] = field(default_factory=list)
     slos_created: list[str] = field(default_factory=list)
     slos_updated: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def import_documents(text: str, *, project, default_url: str | None = None, actor=None) -> ImportResult:
@@ -351,8 +445,8 @@ def import_documents(text: str, *, project, default_url: str | None = None, acto
     admin and API (`full_clean`), all in one transaction; any problem raises OpenSLOError and
     nothing is written. New SLOs get the default burn-rate tiers; existing SLOs keep theirs.
     """
-    documents = parse_documents(text, default_url)
     result, problems = ImportResult(), []
+    documents = parse_documents(text, default_url, result.notes)
     with transaction.atomic():
         services = {s.slug: s for s in Service.objects.filter(project=project)}
         for doc in documents:
@@ -376,19 +470,38 @@ def import_documents(text: str, *, project, default_url: str | None = None, acto
             if doc.kind != "SLO":
                 continue
             fields = dict(doc.fields)
-            service = services.get(fields.pop("_service"))
+            service_slug = fields.pop("_service")
+            service = services.get(service_slug)
+            if service is None and NAME.match(service_slug):
+                # Published examples name services they do not define: create it, and say so.
+                service = Service(project=project, slug=service_slug, name=service_slug)
+                try:
+                    service.full_clean()
+                    service.save()
+                except ValidationError as exc:
+                    problems.append(Problem(doc.index, doc.name, "spec.service", "; ".join(exc.messages)))
+                    continue
+                services[service_slug] = service
+                result.services_created.append(service_slug)
+                result.notes.append(f"document {doc.index} ({doc.name}): service {service_slug!r} is defined by no "
+                                    "Service document; created it.")
             if service is None:
                 problems.append(Problem(doc.index, doc.name, "spec.service",
                                         f"no service {doc.fields['_service']!r} in the project or this file"))
                 continue
             try:
+                tiers = fields.pop("_tiers", None)
                 with transaction.atomic():
                     if doc.name in existing:
                         fields.pop("slug")
-                        slo_update(slo=existing[doc.name], actor=actor, service=service, **fields)
+                        slo = slo_update(slo=existing[doc.name], actor=actor, service=service, **fields)
+                        if tiers:
+                            tier_replace(slo=slo, actor=actor, tiers=[
+                                {"name": t[0], "severity": t[1], "long_window": t[2], "short_window": t[3],
+                                 "budget_percent": t[4]} for t in tiers])
                         result.slos_updated.append(doc.name)
                     else:
-                        slo_create(project=project, service=service, actor=actor, **fields)
+                        slo_create(project=project, service=service, actor=actor, tiers=tiers, **fields)
                         result.slos_created.append(doc.name)
             except ValidationError as exc:
                 for name, messages in exc.message_dict.items():

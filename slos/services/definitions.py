@@ -22,7 +22,7 @@ SLO_FIELDS = {
     "project", "service", "name", "slug", "description", "sli_kind", "threshold_ms", "objective", "window_kind",
     "window_days", "time_zone", "budgeting_method", "slice_length", "slice_target", "data_source",
     "prometheus_url", "promql_good", "promql_bad", "promql_total", "evaluation_interval", "alerting_enabled",
-    "owner",
+    "owner", "counter", "labels", "alert_name",
 }
 
 
@@ -67,12 +67,13 @@ def slo_update(*, slo: SLO, actor=None, **fields) -> SLO:
 
 
 def tier_set_defaults(*, slo: SLO, tiers=None) -> list[BurnRateTier]:
-    """Give `slo` its burn-rate tiers (the Workbook defaults unless `tiers` is given)."""
+    """Give `slo` its burn-rate tiers (the Workbook defaults unless `tiers` is given: tuples of name,
+    severity, long window, short window, budget percent and optionally the alert's extra labels)."""
     created = []
-    for name, severity, long_window, short_window, budget_percent in tiers or DEFAULT_TIERS:
+    for name, severity, long_window, short_window, budget_percent, *rest in tiers or DEFAULT_TIERS:
         tier = BurnRateTier(
             slo=slo, name=name, severity=severity, long_window=long_window, short_window=short_window,
-            budget_percent=budget_percent,
+            budget_percent=budget_percent, alert_labels=rest[0] if rest else {},
         )
         tier.full_clean()
         created.append(tier)

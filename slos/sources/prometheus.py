@@ -20,6 +20,7 @@ records NO_DATA with the reason, and the next run retries from the same interval
 
 import json
 import logging
+import re
 import socket
 import urllib.error
 import urllib.parse
@@ -37,6 +38,13 @@ from slos.windows import duration_label
 logger = logging.getLogger(__name__)
 
 WINDOW_PLACEHOLDER = "$window"
+# Sloth's spelling of the same placeholder, accepted so Sloth queries run unchanged.
+SLOTH_WINDOW_PLACEHOLDER = re.compile(r"\{\{\s*\.window\s*\}\}")
+# A bare series selector: what can be wrapped as increase(<selector>[$window]).
+# A constant (`vector(1)`, `1`): the same value every interval, sent as it is (e.g. the total of a
+# raw error-ratio SLI, where each interval counts as one event).
+CONSTANT = re.compile(r"^\s*(?:vector\(\s*[0-9.]+\s*\)|[0-9.]+)\s*$")
+SERIES_SELECTOR = re.compile(r'^\s*(?:[a-zA-Z_:][a-zA-Z0-9_:]*\s*)?(?:\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\})?\s*$')
 
 
 def _setting(name: str, default):
@@ -75,11 +83,32 @@ class PullResult:
     reason: str = ""
 
 
-def render_query(promql: str, interval: timedelta) -> str:
-    """The PromQL sent for one interval (see the module docstring for the two forms)."""
+def has_window(promql: str) -> bool:
+    return WINDOW_PLACEHOLDER in promql or bool(SLOTH_WINDOW_PLACEHOLDER.search(promql))
+
+
+def query_problem(promql: str) -> str | None:
+    """Why the portal cannot run this query, or None. Checked when the SLO is saved (import, admin,
+    API) rather than discovered at pull time: a query without $window is wrapped as
+    sum(increase(<query>[$window])), which only works for a bare series selector."""
+    promql = (promql or "").strip()
+    if not promql or has_window(promql) or CONSTANT.match(promql) or (SERIES_SELECTOR.match(promql)
+                                                                       and promql != "{}"):
+        return None
+    return ("has no $window and is not a bare series selector, so it cannot be wrapped in "
+            "increase(...[$window]); put $window where the range goes, e.g. sum(increase(metric[$window]))")
+
+
+def render_query(promql: str, interval: timedelta, *, counter: bool = True) -> str:
+    """The PromQL sent for one interval (see the module docstring for the two forms). Gauges
+    (`counter=False`) without $window are averaged over the interval instead of increased."""
     promql = promql.strip()
-    if WINDOW_PLACEHOLDER not in promql:
-        promql = f"sum(increase({promql}[{WINDOW_PLACEHOLDER}]))"
+    if CONSTANT.match(promql):
+        return promql
+    if not has_window(promql):
+        wrapper = "sum(increase({}[{}]))" if counter else "sum(avg_over_time({}[{}]))"
+        promql = wrapper.format(promql, WINDOW_PLACEHOLDER)
+    promql = SLOTH_WINDOW_PLACEHOLDER.sub(WINDOW_PLACEHOLDER, promql)
     return promql.replace(WINDOW_PLACEHOLDER, duration_label(interval))
 
 

@@ -16,7 +16,8 @@ def test_operator_imports_yaml_and_json(api_as, operator, project):
                                      {"documents": VALID, "prometheus_url": PROM}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json() == {"services_created": ["payments"],
-                               "slos_created": ["payments-error-rate", "payments-monthly"], "slos_updated": []}
+                               "slos_created": ["payments-error-rate", "payments-monthly"], "slos_updated": [],
+                               "notes": []}
     assert SLO.objects.filter(project=project).count() == 2
 
 

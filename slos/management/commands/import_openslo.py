@@ -41,3 +41,5 @@ class Command(BaseCommand):
             f"Imported into {found.slug}: services created {len(result.services_created)}, SLOs created "
             f"{len(result.slos_created)}, SLOs updated {len(result.slos_updated)}."
         )
+        for note in result.notes:
+            self.stdout.write(f"note: {note}")
