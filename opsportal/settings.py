@@ -253,6 +253,8 @@ OPSPORTAL = {
     ),
     # Email outbox: attempts before a message is dead-lettered.
     "EMAIL_MAX_ATTEMPTS": env_int("OPSPORTAL_EMAIL_MAX_ATTEMPTS", 5),
+    # ... and the first retry delay (doubling after each failure).
+    "EMAIL_RETRY_BASE_SECONDS": env_int("OPSPORTAL_EMAIL_RETRY_BASE_SECONDS", 60),
 }
 
 # One JSON object per line (time, level, logger, message, request_id, task fields) for the log
