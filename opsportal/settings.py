@@ -104,9 +104,9 @@ STORAGES = {
     # `collectstatic` writes hashed names plus gzip/brotli copies; whitenoise serves them with far-future caching.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Uploaded evidence lives here and is never served as /media/: only the authenticated
-# download view (opsportal.downloads) sends it, as an attachment.
-MEDIA_URL = "media/"
+# Uploaded evidence lives in MEDIA_ROOT and is never served as files: MEDIA_URL is the
+# authenticated download view (opsportal.downloads), which sends it as an attachment.
+MEDIA_URL = "/evidence/files/"
 MEDIA_ROOT = VAR_DIR / "media"
 # Evidence attachments are audit material: cap the size of the file itself (checked on upload) and
 # of request bodies without files.
