@@ -12,6 +12,13 @@ SCHEDULES = [
         "minutes": 1,
     },
     {
+        # Email outbox: due retries with back-off, dead letter after the last attempt (any broker).
+        "name": "opsportal.email_outbox_sweep",
+        "func": "opsportal.tasks.sweep_email_outbox",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
         "name": "opsportal.daily_gate_report",
         "func": "opsportal.quality_gates.gate_report_all_projects",
         "schedule_type": "C",  # cron

@@ -104,9 +104,9 @@ STORAGES = {
     # `collectstatic` writes hashed names plus gzip/brotli copies; whitenoise serves them with far-future caching.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Uploaded evidence lives here and is never served as /media/: only the authenticated
-# download view (opsportal.downloads) sends it, as an attachment.
-MEDIA_URL = "media/"
+# Uploaded evidence lives in MEDIA_ROOT and is never served as files: MEDIA_URL is the
+# authenticated download view (opsportal.downloads), which sends it as an attachment.
+MEDIA_URL = "/evidence/files/"
 MEDIA_ROOT = VAR_DIR / "media"
 # Evidence attachments are audit material: cap the size of the file itself (checked on upload) and
 # of request bodies without files.
@@ -255,6 +255,8 @@ OPSPORTAL = {
     ),
     # Email outbox: attempts before a message is dead-lettered.
     "EMAIL_MAX_ATTEMPTS": env_int("OPSPORTAL_EMAIL_MAX_ATTEMPTS", 5),
+    # ... and the first retry delay (doubling after each failure).
+    "EMAIL_RETRY_BASE_SECONDS": env_int("OPSPORTAL_EMAIL_RETRY_BASE_SECONDS", 60),
 }
 
 # One JSON object per line (time, level, logger, message, request_id, task fields) for the log

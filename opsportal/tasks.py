@@ -15,7 +15,14 @@ def worker_heartbeat() -> str:
     return worker
 
 
-def send_notification(notification_id: int) -> bool:
+def send_notification(notification_id: int) -> str:
     from opsportal.services.notifications import notification_send
 
     return notification_send(notification_id)
+
+
+def sweep_email_outbox() -> int:
+    """Retry due emails of the outbox (back-off, dead letter after the last attempt)."""
+    from opsportal.services.notifications import email_outbox_sweep
+
+    return email_outbox_sweep()

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from opsportal.downloads import evidence_attachment
 from opsportal.health import healthz, healthz_live, healthz_ready
 from opsportal.observability.metrics import metrics
 from opsportal.registry import app_modules
@@ -28,6 +29,8 @@ urlpatterns = [
     path("healthz/live", healthz_live, name="healthz-live"),
     path("healthz/ready", healthz_ready, name="healthz-ready"),
     path("metrics", metrics, name="metrics"),
+    # MEDIA_URL: evidence files, only through this authenticated view (never served as files).
+    path("evidence/files/<path:name>", evidence_attachment, name="evidence-attachment"),
 ]
 
 # Apps with pages outside the admin (for example /kb/) ship `<app>/urls.py`.
@@ -35,5 +38,5 @@ for module in app_modules("urls"):
     if module.__name__ != __name__:
         urlpatterns.append(path("", include(module)))
 
-# No static() route for MEDIA_URL, in debug or not: uploaded evidence is sent only by the
-# authenticated download view, as an attachment.
+# No static() route serving MEDIA_ROOT, in debug or not: uploaded evidence is sent only by the
+# authenticated download view above, as an attachment.

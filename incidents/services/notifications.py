@@ -11,6 +11,7 @@ import urllib.request
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -149,8 +150,11 @@ def email_failures_record(now: datetime | None = None, lookback: timedelta = tim
     from opsportal.models import Notification, NotificationStatus
 
     now = now or timezone.now()
+    # A failed attempt (still retried by the core's email outbox) or a dead letter: either way
+    # responders may not have heard, so the incident says so, once.
     failed = Notification.objects.filter(
-        key__startswith="incident:", status=NotificationStatus.FAILED, created_at__gte=now - lookback
+        Q(status=NotificationStatus.FAILED) | Q(status=NotificationStatus.QUEUED, attempts__gte=1),
+        key__startswith="incident:", created_at__gte=now - lookback,
     )
     written = 0
     for notification in failed:

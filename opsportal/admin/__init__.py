@@ -177,9 +177,23 @@ class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The email outbox: queued, sent and dead-lettered (`failed`) messages; Managers can queue a
+    dead letter again once the cause (SMTP settings, a bad address) is fixed."""
+
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
     show_full_result_count = False
-    list_display = ["created_at", "subject", "status", "attempts", "sent_at"]
+    list_display = ["created_at", "subject", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
     list_filter = ["status", "created_at"]
+    actions = ["requeue"]
+
+    @admin.action(description="Queue the selected dead-lettered emails again", permissions=["requeue"])
+    def requeue(self, request, queryset):
+        from opsportal.services.notifications import notification_requeue
+
+        count = sum(notification_requeue(notification=n) for n in queryset)
+        self.message_user(request, f"{count} email(s) queued again; the outbox sweep sends them within a minute.")
+
+    def has_requeue_permission(self, request):
+        return request.user.has_perm("opsportal.requeue_notification")
     search_fields = ["key", "subject", "recipients"]
     date_hierarchy = "created_at"

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from opsportal.actors import recorded_person
 from opsportal.models import EvidenceRecord, EvidenceSource, Project
+from opsportal.uploads import validate_attachment
 
 DEFAULT_PHASE = "phase6"
 
@@ -40,6 +41,7 @@ def log_evidence(
         created_by=recorded_person(actor),
     )
     if attachment is not None:
+        validate_attachment(attachment)  # size, extension and type limits, named in the error
         record.attachment_sha256 = _file_sha256(attachment)
         record.attachment = attachment
     if not record.summary:

@@ -56,10 +56,14 @@ def test_media_is_never_served_directly(client, db, settings):
         reloaded = importlib.reload(opsportal.urls)
         resolver = get_resolver(reloaded)
         try:
-            match = resolver.resolve("/media/evidence/secret.txt")
+            resolver.resolve("/media/evidence/secret.txt")
+            served = True
         except Resolver404:
-            match = None
-        assert match is None
+            served = False
+        assert not served
+        # MEDIA_URL itself is the authenticated download view, not django.views.static.serve.
+        match = resolver.resolve(f"{settings.MEDIA_URL}evidence/shop/phase6/secret.txt")
+        assert match.url_name == "evidence-attachment"
     finally:
         settings.DEBUG = False
         importlib.reload(opsportal.urls)

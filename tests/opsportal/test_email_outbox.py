@@ -1,0 +1,115 @@
+"""issue 17: the email outbox: back-off, sweep, dead letter, admin requeue (clock passed explicitly)."""
+
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+
+from opsportal.models import Notification, NotificationStatus
+from opsportal.services.notifications import (
+    backoff,
+    email_outbox_sweep,
+    notification_requeue,
+    notification_send,
+)
+
+T0 = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+
+
+def queued(key="k", at=T0):
+    return Notification.objects.create(key=key, recipients=["a@example.com"], subject=f"about {key}", body="b",
+                                       next_attempt_at=at)
+
+
+def test_backoff_doubles_from_the_base(settings):
+    settings.OPSPORTAL = {**settings.OPSPORTAL, "EMAIL_RETRY_BASE_SECONDS": 60}
+    assert [backoff(n) for n in (1, 2, 3, 4)] == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
+
+
+def test_sweep_retries_with_backoff_until_sent(db, settings):
+    settings.OPSPORTAL = {**settings.OPSPORTAL, "EMAIL_MAX_ATTEMPTS": 5, "EMAIL_RETRY_BASE_SECONDS": 60}
+    row = queued()
+    outcomes = iter([OSError("refused"), OSError("451 try later"), None])
+
+    def flaky(*args, **kwargs):
+        outcome = next(outcomes)
+        if outcome:
+            raise outcome
+        return mail.send_mail(*args, **kwargs)
+
+    with mock.patch("opsportal.services.notifications.send_mail", side_effect=flaky):
+        assert email_outbox_sweep(now=T0) == 1                      # attempt 1 fails
+        row.refresh_from_db()
+        assert (row.status, row.attempts, row.next_attempt_at) == ("queued", 1, T0 + timedelta(minutes=1))
+        assert email_outbox_sweep(now=T0 + timedelta(seconds=59)) == 0   # not due yet
+        assert email_outbox_sweep(now=T0 + timedelta(minutes=1)) == 1    # attempt 2 fails
+        row.refresh_from_db()
+        assert (row.attempts, row.next_attempt_at) == (2, T0 + timedelta(minutes=3))
+        assert email_outbox_sweep(now=T0 + timedelta(minutes=3)) == 1    # attempt 3 succeeds
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.sent_at, row.last_error) == ("sent", 3, T0 + timedelta(minutes=3), "")
+    assert [m.subject for m in mail.outbox] == ["about k"]
+    assert email_outbox_sweep(now=T0 + timedelta(hours=1)) == 0
+
+
+def test_dead_letter_after_the_last_attempt_and_requeue(db, settings):
+    settings.OPSPORTAL = {**settings.OPSPORTAL, "EMAIL_MAX_ATTEMPTS": 3, "EMAIL_RETRY_BASE_SECONDS": 60}
+    row = queued()
+    with mock.patch("opsportal.services.notifications.send_mail", side_effect=TimeoutError("timed out")):
+        for minute in (0, 1, 3):
+            email_outbox_sweep(now=T0 + timedelta(minutes=minute))
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == (NotificationStatus.FAILED, 3)
+        assert row.last_error == "TimeoutError: timed out"
+        assert email_outbox_sweep(now=T0 + timedelta(days=1)) == 0   # dead letters are left alone
+    assert notification_requeue(notification=row, now=T0 + timedelta(days=1)) is True
+    assert notification_requeue(notification=row) is False           # only dead letters
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("queued", 0)
+    email_outbox_sweep(now=T0 + timedelta(days=1))
+    row.refresh_from_db()
+    assert row.status == "sent"
+
+
+def test_one_broken_row_does_not_stop_the_sweep(db):
+    first, second = queued("a"), queued("b")
+    real = notification_send
+
+    def crash_on_first(notification_id, now=None):
+        if notification_id == first.pk:
+            raise RuntimeError("bug")
+        return real(notification_id, now=now)
+
+    with mock.patch("opsportal.services.notifications.notification_send", side_effect=crash_on_first):
+        assert email_outbox_sweep(now=T0) == 2
+    second.refresh_from_db()
+    assert second.status == "sent"
+
+
+def test_email_timeout_is_set(settings):
+    from django.core.mail import get_connection
+
+    from opsportal import settings as production
+
+    assert production.EMAIL_TIMEOUT == 10
+    connection = get_connection("django.core.mail.backends.smtp.EmailBackend")
+    assert connection.timeout == settings.EMAIL_TIMEOUT
+
+
+@pytest.mark.django_db
+def test_admin_shows_dead_letters_and_managers_requeue_them(client, manager, operator):
+    dead = queued("dead")
+    Notification.objects.filter(pk=dead.pk).update(status=NotificationStatus.FAILED, attempts=5,
+                                                   last_error="SMTPRecipientsRefused")
+    client.force_login(operator)
+    page = client.get("/admin/opsportal/notification/?status__exact=failed")
+    assert page.status_code == 200 and b"SMTPRecipientsRefused" in page.content
+    assert b"Queue the selected dead-lettered emails again" not in page.content
+    client.force_login(manager)
+    page = client.get("/admin/opsportal/notification/?status__exact=failed")
+    assert b"Queue the selected dead-lettered emails again" in page.content
+    response = client.post("/admin/opsportal/notification/", {"action": "requeue", "_selected_action": [dead.pk]})
+    assert response.status_code == 302
+    dead.refresh_from_db()
+    assert (dead.status, dead.attempts) == ("queued", 0)
