@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from opsportal.admin.mixins import ReadOnlyAdminMixin
-from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator
+from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator, search_exact_first
 from opsportal.models import ApprovalDecision, Manifest, Project, ValidationEntry, ValidationResult
 from slos import budget
 from slos.models import SLO, BurnRateTier, SLIMeasurement, SLOAlert, SLOStatus
@@ -302,6 +302,8 @@ class SLOAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["slo", "slo__project"]
     date_hierarchy = "fired_at"
     search_fields = ["slo__name", "slo__slug", "tier_name"]
+    get_search_results = search_exact_first
+    search_number_fields = ["id"]
 
     @admin.display(description="incident")
     def incident_link(self, obj):

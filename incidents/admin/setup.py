@@ -15,7 +15,7 @@ from incidents.models import (
 from incidents.services.alerts import alert_integration_rotate_token, token_sha256
 from incidents.services.targets import response_targets_reapply
 from opsportal.admin.mixins import ReadOnlyAdminMixin, pretty_json
-from opsportal.admin.scale import EstimatedCountPaginator
+from opsportal.admin.scale import EstimatedCountPaginator, search_exact_first
 
 
 @admin.register(AlertIntegration)
@@ -53,7 +53,9 @@ class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["alert_name", "status", "project", "incident", "starts_at", "ends_at", "labels_text"]
     list_filter = ["project", "status", "integration", "starts_at"]
     list_select_related = ["project", "incident"]
-    search_fields = ["alert_name", "labels_text", "fingerprint", "incident__reference"]
+    search_fields = ["alert_name", "labels_text", "fingerprint"]
+    get_search_results = search_exact_first  # SHOP-5000: the alerts of that incident
+    search_reference_field = "incident__reference"
     date_hierarchy = "starts_at"
     fields = ["integration", "project", "incident", "alert_name", "status", "fingerprint", "labels_pretty",
               "annotations_pretty", "starts_at", "ends_at", "generator_url", "group_key", "first_received_at",
@@ -101,3 +103,5 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "created_at"]
     list_select_related = ["incident"]
     search_fields = ["key", "incident__reference"]
+    get_search_results = search_exact_first
+    search_reference_field = "incident__reference"
