@@ -105,6 +105,7 @@ class TargetStateFilter(admin.SimpleListFilter):
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     form = IncidentChangeForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -49,6 +49,7 @@ class AlertIntegrationAdmin(admin.ModelAdmin):
 @admin.register(Alert)
 class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["alert_name", "status", "project", "incident", "starts_at", "ends_at", "labels_text"]
     list_filter = ["project", "status", "integration", "starts_at"]
@@ -98,6 +99,7 @@ class ProjectRespondersAdmin(admin.ModelAdmin):
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["created_at", "incident", "status", "attempts", "next_attempt_at", "delivered_at"]
     list_filter = ["status", "created_at"]

@@ -98,6 +98,7 @@ class ServiceAdmin(admin.ModelAdmin):
 @admin.register(EvidenceRecord)
 class EvidenceRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["created_at", "project", "phase", "kind", "source", "summary", "created_by"]
     list_filter = ["project", ("phase", IndexedValuesFilter), ("kind", IndexedValuesFilter), "source", "created_at"]
@@ -123,6 +124,7 @@ class EvidenceRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(ValidationEntry)
 class ValidationEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["created_at", "project", "phase", "check_name", "result", "automation_enforced", "created_by"]
     list_filter = ["project", ("phase", IndexedValuesFilter), "result", "automation_enforced", "created_at"]
@@ -164,6 +166,7 @@ class ManifestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Approval)
 class ApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["created_at", "project", "kind", "subject_label", "decision", "approver"]
     list_filter = ["project", "kind", "decision", "created_at"]
@@ -186,6 +189,7 @@ class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["created_at", "subject", "status", "attempts", "sent_at"]
     list_filter = ["status", "created_at"]

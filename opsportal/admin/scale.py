@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path, lookup_spawns_duplicates
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import Max, Min, Q
@@ -46,7 +47,10 @@ def planner_estimate(queryset) -> int | None:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
-    sql, params = queryset.order_by().query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+    except EmptyResultSet:  # queryset.none(): nothing to ask
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
@@ -127,6 +131,21 @@ class AutocompleteFilter(admin.RelatedFieldListFilter):
     def media(cls):
         widget = AutocompleteSelect(None, None)
         return widget.media + forms.Media(js=["opsportal/autocomplete_filter.js"])
+
+
+class RequiredAutocompleteFilter(AutocompleteFilter):
+    """An autocomplete filter the list cannot do without: until a value is chosen, no rows.
+
+    For tables only ever read one parent at a time (raw SLI measurements: one SLO's newest
+    rows), so nobody pages through hundreds of millions of rows of every parent mixed.
+    """
+
+    required = True
+
+    def queryset(self, request, queryset):
+        if self.selected_value() in (None, ""):
+            return queryset.none()
+        return super().queryset(request, queryset)
 
 
 def autocomplete_filter_media(changelist):
