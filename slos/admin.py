@@ -13,7 +13,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from opsportal.admin.mixins import ReadOnlyAdminMixin
-from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator
+from opsportal.admin.scale import (
+    AutocompleteFilter,
+    EstimatedCountPaginator,
+    RequiredAutocompleteFilter,
+    search_exact_first,
+)
 from opsportal.models import ApprovalDecision, Manifest, Project, ValidationEntry, ValidationResult
 from slos import budget
 from slos.models import SLO, BurnRateTier, SLIMeasurement, SLOAlert, SLOStatus
@@ -295,6 +300,7 @@ class OpenAlertFilter(admin.SimpleListFilter):
 @admin.register(SLOAlert)
 class SLOAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["fired_at", "slo", "tier_name", "severity", "long_burn_rate", "short_burn_rate", "factor",
                     "resolved_at", "incident_link"]
@@ -302,6 +308,8 @@ class SLOAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["slo", "slo__project"]
     date_hierarchy = "fired_at"
     search_fields = ["slo__name", "slo__slug", "tier_name"]
+    get_search_results = search_exact_first
+    search_number_fields = ["id"]
 
     @admin.display(description="incident")
     def incident_link(self, obj):
@@ -315,10 +323,12 @@ class SLIMeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: measurements arrive through the API (or the Prometheus pull), never by hand."""
 
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     list_display = ["slo", "start", "end", "good", "total", "bad_display", "updated_at"]
-    list_filter = ["slo__project", ("slo", AutocompleteFilter)]
+    list_filter = ["slo__project", ("slo", RequiredAutocompleteFilter)]  # one SLO at a time, from its page
     list_select_related = ["slo", "slo__project"]
     show_full_result_count = False
+    date_hierarchy = "start"  # (slo, start) index: newest rows of the chosen SLO
 
     @admin.display(description="bad")
     def bad_display(self, obj):

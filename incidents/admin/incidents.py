@@ -28,7 +28,7 @@ from incidents.services import (
 )
 from incidents.services.lifecycle import EDITABLE_DETAILS, TIMESTAMP_FIELDS
 from opsportal.admin.mixins import error_text
-from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator
+from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator, search_exact_first
 
 SEVERITY_COLOURS = {"SEV1": "#b00020", "SEV2": "#e65100", "SEV3": "#f9a825", "SEV4": "#1565c0", "SEV5": "#607d8b"}
 STATUS_COLOURS = {
@@ -105,6 +105,7 @@ class TargetStateFilter(admin.SimpleListFilter):
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     form = IncidentChangeForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -114,6 +115,9 @@ class IncidentAdmin(admin.ModelAdmin):
     list_filter = ["project", ("services", AutocompleteFilter), "severity", "status", "source", TargetStateFilter,
                    "declared_at"]
     search_fields = ["reference", "title", "alerts__labels_text"]
+    get_search_results = search_exact_first  # SHOP-5000 and 5000 find that incident through an index
+    search_reference_field = "reference"
+    search_number_fields = ["number"]
     date_hierarchy = "declared_at"
     inlines = [RoleInline, AlertInline, TimelineInline]
     actions = ["acknowledge_action", "change_severity_action", "resolve_action", "close_action", "approve_action"]

@@ -15,7 +15,7 @@ from incidents.models import (
 from incidents.services.alerts import alert_integration_rotate_token, token_sha256
 from incidents.services.targets import response_targets_reapply
 from opsportal.admin.mixins import ReadOnlyAdminMixin, pretty_json
-from opsportal.admin.scale import EstimatedCountPaginator
+from opsportal.admin.scale import EstimatedCountPaginator, search_exact_first
 
 
 @admin.register(AlertIntegration)
@@ -49,11 +49,14 @@ class AlertIntegrationAdmin(admin.ModelAdmin):
 @admin.register(Alert)
 class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["alert_name", "status", "project", "incident", "starts_at", "ends_at", "labels_text"]
     list_filter = ["project", "status", "integration", "starts_at"]
     list_select_related = ["project", "incident"]
-    search_fields = ["alert_name", "labels_text", "fingerprint", "incident__reference"]
+    search_fields = ["alert_name", "labels_text", "fingerprint"]
+    get_search_results = search_exact_first  # SHOP-5000: the alerts of that incident
+    search_reference_field = "incident__reference"
     date_hierarchy = "starts_at"
     fields = ["integration", "project", "incident", "alert_name", "status", "fingerprint", "labels_pretty",
               "annotations_pretty", "starts_at", "ends_at", "generator_url", "group_key", "first_received_at",
@@ -96,8 +99,11 @@ class ProjectRespondersAdmin(admin.ModelAdmin):
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["created_at", "incident", "status", "attempts", "next_attempt_at", "delivered_at"]
     list_filter = ["status", "created_at"]
     list_select_related = ["incident"]
     search_fields = ["key", "incident__reference"]
+    get_search_results = search_exact_first
+    search_reference_field = "incident__reference"

@@ -106,6 +106,8 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-starts_at", "-id"]
+        # The admin's default ordering and date drill-down (newest first, by starts_at).
+        indexes = [models.Index(fields=["starts_at", "id"], name="alert_starts_at")]
         constraints = [
             models.UniqueConstraint(
                 fields=["integration", "fingerprint", "starts_at"], name="alert_unique_per_fingerprint_start"

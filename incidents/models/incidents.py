@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 from opsportal.models import Project, Service
 
@@ -174,7 +175,12 @@ class Incident(models.Model):
     class Meta:
         ordering = ["-declared_at", "-id"]
         permissions = [("approve_incident_response", "Can approve an incident response")]
-        indexes = [models.Index(fields=["project", "status", "severity"], name="incident_project_state")]
+        indexes = [
+            models.Index(fields=["project", "status", "severity"], name="incident_project_state"),
+            # Admin search: `SHOP-5000` is UPPER(reference) = ..., `5000` is number = ... (opsportal.admin.scale).
+            models.Index(Upper("reference"), name="incident_reference_upper"),
+            models.Index(fields=["number"], name="incident_number"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["project", "number"], name="incident_number_unique_in_project"),
             models.UniqueConstraint(

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 
 from opsportal.admin.forms import EscalatePhaseForm
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text, pretty_json
-from opsportal.admin.scale import EstimatedCountPaginator
+from opsportal.admin.scale import EstimatedCountPaginator, IndexedValuesFilter, search_exact_first
 from opsportal.models import (
     Approval,
     EvidenceRecord,
@@ -98,11 +98,15 @@ class ServiceAdmin(admin.ModelAdmin):
 @admin.register(EvidenceRecord)
 class EvidenceRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["created_at", "project", "phase", "kind", "source", "summary", "created_by"]
-    list_filter = ["project", "phase", "kind", "source", "created_at"]
+    list_filter = ["project", ("phase", IndexedValuesFilter), ("kind", IndexedValuesFilter), "source", "created_at"]
     list_select_related = ["project", "created_by"]
-    search_fields = ["summary", "kind", "payload_sha256"]
+    search_fields = ["summary", "kind"]
+    get_search_results = search_exact_first  # a number is the record's id, a SHA-256 its payload hash
+    search_number_fields = ["id"]
+    search_hash_fields = ["payload_sha256"]
     date_hierarchy = "created_at"
     fields = ["project", "phase", "kind", "source", "summary", "payload_pretty", "payload_sha256", "integrity",
               "attachment", "attachment_sha256", "created_by", "created_at"]
@@ -120,11 +124,14 @@ class EvidenceRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(ValidationEntry)
 class ValidationEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["created_at", "project", "phase", "check_name", "result", "automation_enforced", "created_by"]
-    list_filter = ["project", "phase", "result", "automation_enforced", "created_at"]
+    list_filter = ["project", ("phase", IndexedValuesFilter), "result", "automation_enforced", "created_at"]
     list_select_related = ["project", "created_by"]
     search_fields = ["check_name"]
+    get_search_results = search_exact_first
+    search_number_fields = ["id"]
     date_hierarchy = "created_at"
     fields = ["project", "phase", "check_name", "result", "automation_enforced", "details_pretty", "evidence",
               "created_by", "created_at"]
@@ -159,11 +166,15 @@ class ManifestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Approval)
 class ApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["created_at", "project", "kind", "subject_label", "decision", "approver"]
     list_filter = ["project", "kind", "decision", "created_at"]
     list_select_related = ["project", "approver"]
-    search_fields = ["subject_label", "comment", "approver__username", "content_sha256"]
+    search_fields = ["subject_label", "comment", "approver__username"]
+    get_search_results = search_exact_first
+    search_number_fields = ["id"]
+    search_hash_fields = ["content_sha256"]
     date_hierarchy = "created_at"
     fields = ["project", "kind", "subject_type", "subject_id", "subject_label", "decision", "approver", "comment",
               "content_sha256", "created_at"]
@@ -181,6 +192,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     dead letter again once the cause (SMTP settings, a bad address) is fixed."""
 
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
     list_display = ["created_at", "subject", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
     list_filter = ["status", "created_at"]
@@ -196,4 +208,6 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_requeue_permission(self, request):
         return request.user.has_perm("opsportal.requeue_notification")
     search_fields = ["key", "subject", "recipients"]
+    get_search_results = search_exact_first
+    search_number_fields = ["id"]
     date_hierarchy = "created_at"

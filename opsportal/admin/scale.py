@@ -13,15 +13,27 @@ planner estimate for the same query is the count. Other databases (SQLite, the
 embedded default) count exactly.
 """
 
+import calendar
+import datetime
 import json
+import operator
+import re
+from functools import reduce
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path, lookup_spawns_duplicates
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, models
+from django.db.models import Max, Min, Q
+from django.db.models.constants import LOOKUP_SEP
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 DEFAULT_EXACT_COUNT_LIMIT = 10_000
 
@@ -35,7 +47,10 @@ def planner_estimate(queryset) -> int | None:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
-    sql, params = queryset.order_by().query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+    except EmptyResultSet:  # queryset.none(): nothing to ask
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
@@ -118,8 +133,150 @@ class AutocompleteFilter(admin.RelatedFieldListFilter):
         return widget.media + forms.Media(js=["opsportal/autocomplete_filter.js"])
 
 
+class RequiredAutocompleteFilter(AutocompleteFilter):
+    """An autocomplete filter the list cannot do without: until a value is chosen, no rows.
+
+    For tables only ever read one parent at a time (raw SLI measurements: one SLO's newest
+    rows), so nobody pages through hundreds of millions of rows of every parent mixed.
+    """
+
+    required = True
+
+    def queryset(self, request, queryset):
+        if self.selected_value() in (None, ""):
+            return queryset.none()
+        return super().queryset(request, queryset)
+
+
 def autocomplete_filter_media(changelist):
     """The select2 scripts, once per page, when one of the changelist's filters is an AutocompleteFilter."""
     if any(isinstance(spec, AutocompleteFilter) for spec in changelist.filter_specs):
         return AutocompleteFilter.media()
     return ""
+
+
+# --- search: references, numbers and hashes are looked up exactly (an index), words by the usual search ---
+REFERENCE_TERM = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*-\d+$")  # SHOP-5000
+NUMBER_TERM = re.compile(r"^#?\d{1,18}$")  # 5000 or #5000
+HASH_TERM = re.compile(r"^[0-9a-fA-F]{64}$")  # a SHA-256
+
+
+def exact_search_lookups(model_admin, term: str) -> dict[str, object]:
+    """The exact lookups `term` stands for on this admin (any may match), or {} when it is a word."""
+    if REFERENCE_TERM.match(term) and getattr(model_admin, "search_reference_field", None):
+        return {f"{model_admin.search_reference_field}__iexact": term}
+    if NUMBER_TERM.match(term):
+        return {field: int(term.lstrip("#")) for field in getattr(model_admin, "search_number_fields", ())}
+    if HASH_TERM.match(term):
+        return {field: term.lower() for field in getattr(model_admin, "search_hash_fields", ())}
+    return {}
+
+
+def search_exact_first(model_admin, request, queryset, search_term):
+    """`ModelAdmin.get_search_results` that searches the way people look records up.
+
+    A reference (`SHOP-5000`), a number (`5000`, `#5000`: the record's number or id) or a
+    SHA-256 finds exactly that record through an index, when one matches; anything else (or
+    a reference-looking word that is no reference, like `us-1`) is Django's search over
+    `search_fields`. Admins opt in with class attributes::
+
+        get_search_results = search_exact_first
+        search_reference_field = "reference"        # iexact; indexed on UPPER(reference)
+        search_number_fields = ["number", "id"]     # integer columns with an index
+        search_hash_fields = ["payload_sha256"]     # stored lower-case
+    """
+    term = search_term.strip()
+    lookups = exact_search_lookups(model_admin, term) if term else {}
+    if lookups:
+        found = queryset.filter(reduce(operator.or_, (Q(**{key: value}) for key, value in lookups.items())))
+        if found.exists():
+            return found, any(lookup_spawns_duplicates(model_admin.opts, key) for key in lookups)
+    return admin.ModelAdmin.get_search_results(model_admin, request, queryset, search_term)
+
+
+# --- date drill-down without DISTINCT over the whole table ---
+def date_hierarchy_choices(changelist) -> dict:
+    """The date drill-down of an unbounded table, from at most one query.
+
+    Django's lists the years (months, days) that have rows: `SELECT DISTINCT date_trunc(...)`
+    over every matching row. Here the years are those between the first and the last row
+    (MIN and MAX, served by the column's index), and a year's months and a month's days are
+    the calendar's, with no query; a period without rows simply shows an empty page.
+    """
+    field_name = changelist.date_hierarchy
+    field = get_fields_from_path(changelist.model, field_name)[-1]
+    year_field, month_field, day_field = (f"{field_name}__{part}" for part in ("year", "month", "day"))
+    params = changelist.params
+
+    def value(name):
+        raw = params.get(name)
+        return int(raw[-1] if isinstance(raw, list) else raw) if raw else None
+
+    year, month, day = value(year_field), value(month_field), value(day_field)
+
+    def link(filters):
+        return changelist.get_query_string(filters, [f"{field_name}__"])
+
+    if year and month and day:
+        chosen = datetime.date(year, month, day)
+        return {"show": True, "back": {"link": link({year_field: year, month_field: month}),
+                                       "title": capfirst(formats.date_format(chosen, "YEAR_MONTH_FORMAT"))},
+                "choices": [{"title": capfirst(formats.date_format(chosen, "MONTH_DAY_FORMAT"))}]}
+    if year and month:
+        days = calendar.monthrange(year, month)[1]
+        return {"show": True, "back": {"link": link({year_field: year}), "title": str(year)},
+                "choices": [{"link": link({year_field: year, month_field: month, day_field: d}),
+                             "title": capfirst(formats.date_format(datetime.date(year, month, d), "MONTH_DAY_FORMAT"))}
+                            for d in range(1, days + 1)]}
+    if year:
+        return {"show": True, "back": {"link": link({}), "title": _("All dates")},
+                "choices": [{"link": link({year_field: year, month_field: m}),
+                             "title": capfirst(formats.date_format(datetime.date(year, m, 1), "YEAR_MONTH_FORMAT"))}
+                            for m in range(1, 13)]}
+    span = changelist.queryset.order_by().aggregate(first=Min(field_name), last=Max(field_name))
+    if span["first"] is None:
+        return {"show": False}
+    if isinstance(field, models.DateTimeField):
+        span = {key: timezone.localtime(moment) if timezone.is_aware(moment) else moment
+                for key, moment in span.items()}
+    return {"show": True, "back": None,
+            "choices": [{"link": link({year_field: str(y)}), "title": str(y)}
+                        for y in range(span["first"].year, span["last"].year + 1)]}
+
+
+def uses_estimated_counts(changelist) -> bool:
+    paginator = changelist.model_admin.paginator
+    return isinstance(paginator, type) and issubclass(paginator, EstimatedCountPaginator)
+
+
+# --- "all values" filters on indexed columns without DISTINCT over every row ---
+def distinct_values_by_index(model, column: str) -> list:
+    """The distinct values of an indexed column, by hopping through the index (a "loose index scan").
+
+    One recursive query that reads one index entry per distinct value, where
+    `SELECT DISTINCT` reads every row. PostgreSQL only (callers fall back elsewhere).
+    """
+    table = connections["default"].ops.quote_name(model._meta.db_table)
+    col = connections["default"].ops.quote_name(column)
+    sql = (
+        f"WITH RECURSIVE hop AS ((SELECT {col} AS v FROM {table} WHERE {col} IS NOT NULL ORDER BY {col} LIMIT 1)"
+        f" UNION ALL SELECT (SELECT {col} FROM {table} WHERE {col} > hop.v ORDER BY {col} LIMIT 1)"
+        f" FROM hop WHERE hop.v IS NOT NULL) SELECT v FROM hop WHERE v IS NOT NULL"
+    )
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
+class IndexedValuesFilter(admin.AllValuesFieldListFilter):
+    """Django's "all values" filter for an indexed column of an unbounded table: `("kind", IndexedValuesFilter)`.
+
+    On PostgreSQL the values come from a loose index scan (one index entry per value) instead of
+    `SELECT DISTINCT` over every row. The values are those of the whole table, not only the rows
+    this user may see (they are labels such as a phase or an evidence kind, never a row's content).
+    """
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        if connections["default"].vendor == "postgresql" and LOOKUP_SEP not in field_path:
+            self.lookup_choices = distinct_values_by_index(model, field.column)
