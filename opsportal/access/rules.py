@@ -154,6 +154,20 @@ def projects_for(user, action: str = "view", model=None):
     return projects.filter(_membership_filter(user, model or Project, action, ""))
 
 
+def require_manager_fields(user, model, obj_or_project, names) -> None:
+    """Refuse (400 naming the field) a non-Manager setting fields declared `manager_fields` on `model`."""
+    from django.core.exceptions import ValidationError
+
+    from opsportal.access.registry import project_id_of
+
+    access = declaration(model)
+    guarded = [name for name in names if access is not None and name in access.manager_fields]
+    if not guarded or user is None:
+        return
+    if project_role(user, project_id_of(obj_or_project)) != MANAGER:
+        raise ValidationError({name: f"Only the project's Managers may set {name}." for name in guarded})
+
+
 def user_can(user, perm: str, obj=None) -> bool:
     """`user.has_perm(perm, obj)`, spelled for readers of the rule (perm is "app.codename")."""
     return bool(user is not None and user.has_perm(perm, obj))

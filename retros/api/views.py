@@ -1,7 +1,6 @@
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -10,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from incidents.models import ActionItem
-from opsportal.models import Project
+from opsportal.access.drf import project_or_404
 from retros import services
 from retros.api import serializers as s
 from retros.api.filters import OperationalReviewFilter, RetroSeriesFilter, RetrospectiveFilter
@@ -30,7 +29,7 @@ class RetroScheduleCreateView(generics.GenericAPIView):
     @extend_schema(request=s.RetroScheduleInputSerializer,
                    responses={201: s.CadenceDocumentSerializer, 200: s.CadenceDocumentSerializer})
     def post(self, request, slug):
-        project = get_object_or_404(Project, slug=slug)
+        project = project_or_404(request, slug, ["retros.add_retroseries"])
         data = s.RetroScheduleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         series, created = services.schedule_retros(project=project, actor=request.user, **data.validated_data)
