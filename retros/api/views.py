@@ -72,9 +72,10 @@ class RetrospectiveViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _apply(self, request, input_serializer, service):
         """Validate the input, run the service on this retro, answer with the fresh retro."""
+        retro = self.get_object()  # first: another project's retro is a 404 whatever the body
         data = input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        retro = service(self.get_object(), actor=request.user, **data.validated_data)
+        retro = service(retro, actor=request.user, **data.validated_data)
         return Response(s.RetrospectiveSerializer(self.get_queryset().get(pk=retro.pk)).data)
 
     @extend_schema(request=s.RetroHeldInputSerializer, responses=s.RetrospectiveSerializer)
@@ -129,9 +130,9 @@ class OperationalReviewViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def items(self, request, pk=None):
         """Record notes and done flags on checklist items, by key."""
+        review = self.get_object()  # first: another project's review is a 404 whatever the body
         data = s.ReviewItemsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        review = self.get_object()
         with transaction.atomic():  # all items or none
             for item in data.validated_data["items"]:
                 services.review_update_item(review, actor=request.user, **item)
@@ -141,7 +142,8 @@ class OperationalReviewViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Complete the review (Managers; every item done). Writes `review` evidence."""
+        review = self.get_object()  # first: another project's review is a 404 whatever the body
         data = s.ReviewCompleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        review = services.review_complete(self.get_object(), actor=request.user, **data.validated_data)
+        review = services.review_complete(review, actor=request.user, **data.validated_data)
         return self._respond(review)
