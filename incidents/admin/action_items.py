@@ -46,7 +46,8 @@ class ActionItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "due_date" in self.fields:  # absent when read-only (a Viewer's page)
             self.fields["due_date"].required = False
-            self.fields["due_date"].help_text = "Leave empty for the default of the priority (P1 15, P2 30, P3 60 days)."
+            self.fields["due_date"].help_text = ("Leave empty for the default of the priority "
+                                                 "(P1 15, P2 30, P3 60 days).")
 
 
 class VerifyForm(forms.Form):

@@ -168,6 +168,8 @@ def save_membership_formset(request, formset) -> None:
     from opsportal.access.services import membership_grant, membership_revoke
 
     project = formset.instance
+    # The admin's history message reads these; the services below record the real change as evidence.
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
     try:
         for form in formset.deleted_forms:
             if form.instance.pk:

@@ -37,7 +37,7 @@ def client_for(user) -> APIClient:
 def routes():
     """(prefix, viewset, model) for every viewset on the router."""
     found = []
-    for prefix, viewset, basename in router.registry:
+    for prefix, viewset, _basename in router.registry:
         view = viewset()
         request = type("Request", (), {"user": AnonymousUser(), "query_params": {}, "method": "GET"})()
         view.action, view.request, view.kwargs, view.format_kwarg = "list", request, {}, None
@@ -156,7 +156,7 @@ def test_every_project_admin_is_scoped():
 def test_admin_matrix(client, demo, people):
     shop, problems, covered = demo["shop"], [], 0
     client.force_login(people["outsider"])
-    for model, model_admin in admin_models():
+    for model, _model_admin in admin_models():
         opts = model._meta
         changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         response = client.get(changelist)
@@ -176,7 +176,7 @@ def test_admin_matrix(client, demo, people):
         if status == 200:
             problems.append(f"POST {change} accepted from the outsider")
     client.force_login(people["viewer"])
-    for model, model_admin in admin_models():
+    for model, _model_admin in admin_models():
         row = shop_row(model, shop)
         if row is None:
             continue
