@@ -89,13 +89,17 @@ def metrics_result(row: dict) -> dict:
 
 
 def incident_metrics(*, project=None, service=None, severity=None, since: datetime | None = None,
-                     until: datetime | None = None, now: datetime | None = None) -> dict:
+                     until: datetime | None = None, now: datetime | None = None, user=None) -> dict:
     """Count, MTTx means (seconds, with how many incidents were included and missing) and the share
-    of incidents within each response target (met / (met + breached); running ones are not decided)."""
+    of incidents within each response target (met / (met + breached); running ones are not decided).
+    With `user`, only incidents of the projects the user may see count."""
     now = now or timezone.now()
-    row = metrics_queryset(project=project, service=service, severity=severity, since=since,
-                           until=until).aggregate(**metric_aggregates(now))
-    return metrics_result(row)
+    incidents = metrics_queryset(project=project, service=service, severity=severity, since=since, until=until)
+    if user is not None:
+        from opsportal.access import scope
+
+        incidents = scope(incidents, user)
+    return metrics_result(incidents.aggregate(**metric_aggregates(now)))
 
 
 def incident_durations(incident: Incident) -> dict[str, int | None]:

@@ -3,7 +3,6 @@
 The import also takes openslo/v1alpha documents and Sloth specs (`version: prometheus/v1` or
 `apiVersion: sloth.slok.dev/v1`), converted with notes in the response."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
@@ -13,7 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from opsportal.models import Project
+from opsportal.access.drf import project_or_404
 from slos.openslo import OpenSLOError, export_yaml, import_documents
 from slos.validators import ServerURLValidator
 
@@ -86,7 +85,7 @@ class OpenSLOView(APIView):
 
     @extend_schema(responses={200: OpenSLOExportSerializer}, operation_id="projects_openslo_retrieve")
     def get(self, request, slug):
-        project = get_object_or_404(Project, slug=slug)
+        project = project_or_404(request, slug, ["slos.view_slo"])
         return Response({"project": project.slug, "documents": export_yaml(project)})
 
     @extend_schema(
@@ -99,7 +98,7 @@ class OpenSLOView(APIView):
         )],
     )
     def post(self, request, slug):
-        project = get_object_or_404(Project, slug=slug)
+        project = project_or_404(request, slug, IMPORT_PERMISSIONS)
         try:
             body = request.data
         except ParseError as exc:
