@@ -24,7 +24,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date, parse_datetime
 
-from opsportal.models import Project
 from opsportal.registry import app_modules
 
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -54,9 +53,9 @@ def registered() -> dict[str, Dashboard]:
 def visible_projects(user):
     """The projects whose dashboards `user` may see. THE one place to wire per-project access (#10):
     every dashboard page and API twin resolves its project through it, so none can leak another's."""
-    if not (user and user.is_authenticated and user.is_active):
-        return Project.objects.none()
-    return Project.objects.all().order_by("name")
+    from opsportal.access import projects_for
+
+    return projects_for(user).order_by("name")
 
 
 def _parse_edge(raw: str, name: str, zone, *, is_end: bool) -> datetime:

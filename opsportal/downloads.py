@@ -2,7 +2,7 @@
 
 MEDIA_URL points here, so every `attachment.url` (API, admin, exports) is this view: /media/ is
 never served as files, in debug or not. Whoever may read the evidence record may download its
-file; that rule is `can_download_evidence`, the one place to wire project access into.
+file; that rule is `can_download_evidence`, answered per project by the access backend.
 """
 
 import os
@@ -17,8 +17,8 @@ from opsportal.uploads import sent_content_type
 
 
 def can_download_evidence(user, record: EvidenceRecord) -> bool:
-    """Today: the model permission to view evidence. Project membership plugs in here."""
-    return user.has_perm("opsportal.view_evidencerecord")
+    """Whoever may view the record in its project (docs/access.md) may download its file."""
+    return user.has_perm("opsportal.view_evidencerecord", record)
 
 
 def _record_for(name: str) -> EvidenceRecord | None:
