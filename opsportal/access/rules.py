@@ -11,8 +11,6 @@ Operators add and change operational records; Managers also delete, decide
 or delete configuration (models declared `configuration=True`).
 """
 
-import itertools
-
 from django.conf import settings
 from django.db.models import Q
 
@@ -28,12 +26,11 @@ _ROLE_OF_GROUP = {group: role for role, group in _GROUP_OF_ROLE.items()}
 REFERENCE = "reference"
 
 # Bumped on every membership change in this process, so cached roles on user objects are never stale.
-_generation = itertools.count()
 _current_generation = [0]
 
 
 def memberships_changed(**kwargs) -> None:
-    _current_generation[0] = next(_generation) + 1
+    _current_generation[0] += 1
 
 
 def role_allows(role: str | None, model, action: str) -> bool:

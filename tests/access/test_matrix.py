@@ -188,3 +188,39 @@ def test_admin_matrix(client, demo, people):
             problems.append(f"POST {change} by the shop's viewer is not refused")
     assert covered >= 10
     assert problems == []
+
+
+# Views outside the router (project slug or a row in the path): listed so a new one must be placed here.
+TOKEN_AUTHENTICATED = {"alertmanager-webhook"}  # an integration token names the project, not a user
+
+
+def test_every_other_api_route_is_scoped(demo, people):
+    from opsportal.api.urls import extra_urlpatterns
+
+    shop, problems = demo["shop"], []
+    outsider, viewer = client_for(people["outsider"]), client_for(people["viewer"])
+    for pattern in extra_urlpatterns:
+        if pattern.name in TOKEN_AUTHENTICATED:
+            continue
+        view = pattern.callback.view_class
+        converters = set(pattern.pattern.converters)
+        if converters == {"slug"}:
+            url = "/api/v1/" + str(pattern.pattern).replace("<slug:slug>", shop.slug)
+        elif converters == {"pk"}:
+            row = shop_row(view.queryset.model, shop)
+            assert row is not None, f"no shop row to try {pattern.name} with"
+            url = "/api/v1/" + str(pattern.pattern).replace("<int:pk>", str(row.pk))
+        else:
+            problems.append(f"{pattern.name}: unknown path parameters {converters}; add it to this test")
+            continue
+        for method in ("get", "post"):
+            if method not in view.http_method_names or not hasattr(view, method):
+                continue
+            status = getattr(outsider, method)(url, {}, format="json").status_code
+            if status != 404:
+                problems.append(f"{method.upper()} {url} as outsider: {status}, expected 404")
+            if method == "post":
+                status = viewer.post(url, {}, format="json").status_code
+                if status != 403:
+                    problems.append(f"POST {url} as the shop's viewer: {status}, expected 403")
+    assert problems == []

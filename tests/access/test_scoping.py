@@ -217,3 +217,28 @@ def test_scope_is_one_subquery(two):
         rows = list(scope(Incident.objects.all(), viewer))
     assert [row.project_id for row in rows] == [alpha.pk]
     assert len(ctx.captured_queries) == 1 and "access_projectmembership" in ctx.captured_queries[0]["sql"]
+
+
+def test_digests_tell_owners_only_of_projects_they_still_see(two, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incidents.services.action_items import action_item_create, action_items_send_overdue_digests
+
+    alpha, beta = two
+    owner = UserFactory(username="owner", email="owner@x.example")
+    member(owner, alpha, "operator")
+    member(owner, beta, "operator")
+    today = timezone.localdate()
+    for project in (alpha, beta):
+        action_item_create(project=project, title=f"Fix {project.slug}", owner=owner, actor=None,
+                           due_date=today + timedelta(days=1))
+    from opsportal.access.services import membership_revoke
+
+    membership_revoke(project=beta, user=owner, actor=None)  # left beta
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert action_items_send_overdue_digests(today=today + timedelta(days=5)) == 1
+    body = mail.outbox[0].body
+    assert "Fix alpha" in body and "Fix beta" not in body
