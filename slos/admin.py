@@ -86,14 +86,14 @@ class SLOAdmin(admin.ModelAdmin):
     actions = ["record_compliance_review", "run_monitor_slo", "evaluate_now"]
     readonly_fields = [
         "status_display", "evaluated_at", "exhausted_at", "next_step", "window_numbers", "recent_alerts",
-        "last_pull_at", "last_pull_status", "last_pull_reason",
+        "last_pull_at", "last_pull_status", "last_pull_reason", "dashboard_link",
     ]
     fieldsets = [
         (None, {"fields": ["project", "service", "name", "slug", "description", "owner"]}),
         ("Objective", {"fields": ["sli_kind", "threshold_ms", "objective", "window_kind", "window_days", "time_zone",
                                   "budgeting_method", "slice_length", "slice_target", "alerting_enabled"]}),
         ("Compliance now", {"fields": ["status_display", "evaluated_at", "exhausted_at", "next_step",
-                                       "window_numbers", "recent_alerts"]}),
+                                       "window_numbers", "recent_alerts", "dashboard_link"]}),
         ("Data source", {"classes": ["collapse"], "fields": [
             "data_source", "prometheus_url", "promql_good", "promql_bad", "promql_total", "evaluation_interval",
             "last_pull_at", "last_pull_status", "last_pull_reason"]}),
@@ -101,6 +101,13 @@ class SLOAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_open_alert_count()
+
+    @admin.display(description="dashboard")
+    def dashboard_link(self, obj):
+        if not obj.pk:
+            return "-"
+        url = reverse("admin:dashboard", args=["slo"]) + f"?project={obj.project.slug}&slo={obj.slug}"
+        return format_html('<a href="{}">Burn-down, SLI, burn rates and 13 months of attainment</a>', url)
 
     # --- list columns: snapshot fields and one annotated count, no query per row ---
     @admin.display(description="objective", ordering="objective")

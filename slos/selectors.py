@@ -199,15 +199,23 @@ def windows_totals(slo: SLO, ranges: list[tuple[datetime, datetime]]) -> list[Wi
     return event_totals_many(slo.pk, ranges)
 
 
-def slo_report(slo: SLO, now: datetime | None = None, *, extra_windows=()) -> SLOReport:
-    """Evaluate `slo` at `now`: one aggregate for the full window and one per alert window
-    (the standard 5m..3d plus any other window its tiers use or `extra_windows` names)."""
-    now = now or timezone.now()
+def report_ranges(slo: SLO, now: datetime, extra_windows=()) -> tuple[SLOWindow, dict, list]:
+    """The full window, the alert windows by label, and their (start, end] ranges (full window first)."""
     window = slo_window(slo, now)
     durations = {duration_label(d): d for d in ALERT_WINDOWS.values()}
     for duration in extra_windows:
         durations.setdefault(duration_label(duration), duration)
-    totals = windows_totals(slo, [(window.start, now)] + [(now - d, now) for d in durations.values()])
+    return window, durations, [(window.start, now)] + [(now - d, now) for d in durations.values()]
+
+
+def slo_report(slo: SLO, now: datetime | None = None, *, extra_windows=(), totals=None) -> SLOReport:
+    """Evaluate `slo` at `now`: one aggregate for the full window and one per alert window
+    (the standard 5m..3d plus any other window its tiers use or `extra_windows` names).
+    `totals` (one per range of `report_ranges`) may be given by the fleet evaluation."""
+    now = now or timezone.now()
+    window, durations, ranges = report_ranges(slo, now, extra_windows)
+    if totals is None:
+        totals = windows_totals(slo, ranges)
     full = WindowNumbers(window.label, window.start, now, totals[0], slo.objective)
     windows = {
         label: WindowNumbers(label, now - duration, now, window_totals_, slo.objective)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from opsportal.models import ValidationResult
 from opsportal.services import log_evidence, record_validation
 from slos import budget
-from slos.models import SLO, Severity, SLOAlert
+from slos.models import SLO, BudgetingMethod, Severity, SLOAlert
 from slos.selectors import SLOReport, slo_report
 from slos.services.incidents_bridge import open_incident_for_page
 from slos.sources import shown_status
@@ -22,7 +22,7 @@ def budget_check_name(slo: SLO) -> str:
     return f"slo.{slo.slug}.error_budget"
 
 
-def slo_evaluate(*, slo: SLO, now: datetime | None = None) -> SLOReport:
+def slo_evaluate(*, slo: SLO, now: datetime | None = None, totals=None) -> SLOReport:
     """Evaluate one SLO at `now` and act on it, in one transaction with the SLO row locked.
 
     1. Store the snapshot (status, SLI, remaining budget, 1h burn rate) that lists show.
@@ -30,12 +30,15 @@ def slo_evaluate(*, slo: SLO, now: datetime | None = None) -> SLOReport:
        record and a validation FAIL once per exhaustion; recovery clears it (validation PASS).
     3. Burn-rate tiers: one open alert per tier while both windows burn above the factor;
        resolved when the condition clears; a new page opens or attaches to an incident.
+
+    `totals` (per `report_ranges` range) come from the fleet evaluation; otherwise read here.
     """
     now = now or timezone.now()
     with transaction.atomic():
         slo = SLO.objects.select_for_update().get(pk=slo.pk)
         tiers = list(slo.tiers.all())
-        report = slo_report(slo, now, extra_windows=[d for t in tiers for d in (t.long_window, t.short_window)])
+        report = slo_report(slo, now, extra_windows=[d for t in tiers for d in (t.long_window, t.short_window)],
+                            totals=totals)
         _store_snapshot(slo, report)
         _apply_budget_policy(slo, report)
         alerting = slo.alerting_enabled and slo.project.active
@@ -43,12 +46,16 @@ def slo_evaluate(*, slo: SLO, now: datetime | None = None) -> SLOReport:
     return report
 
 
-def _store_snapshot(slo: SLO, report: SLOReport) -> None:
+def _snapshot(slo: SLO, report: SLOReport) -> None:
     slo.status = shown_status(slo, report.status)  # a failing Prometheus pull is NO_DATA, never PASS
     slo.last_sli = budget.to_percent(report.sli, 6)
     slo.last_budget_remaining = budget.to_percent(report.budget_remaining)
     slo.last_burn_rate_1h = budget.to_decimal(report.windows["1h"].burn_rate)
     slo.evaluated_at = report.now
+
+
+def _store_snapshot(slo: SLO, report: SLOReport) -> None:
+    _snapshot(slo, report)
     slo.save(update_fields=["status", "last_sli", "last_budget_remaining", "last_burn_rate_1h", "evaluated_at"])
 
 
@@ -143,19 +150,79 @@ def _alert_update(alert: SLOAlert, long_rate, short_rate, now, *, resolve: bool)
     alert.save(update_fields=fields)
 
 
+FLEET_CHUNK = 1000
+SNAPSHOT_FIELDS = ["status", "last_sli", "last_budget_remaining", "last_burn_rate_1h", "evaluated_at"]
+
+
 def evaluate_all(*, now: datetime | None = None, project=None) -> dict:
-    """Evaluate every SLO (of one project, or all): each in its own transaction; one failure is
-    logged and the others still run. Returns counts for the task log."""
+    """Evaluate every SLO (of one project, or all) at `now`: the minutely fleet evaluation.
+
+    Long windows come from the rollups plus the raw rows at their edges (the running hour),
+    for up to 1,000 SLOs per statement (`slos.rollups.totals_for_many`). SLOs with nothing to
+    act on (no tier firing, no open alert, no budget policy change) get their snapshot in one
+    bulk update; the others go through `slo_evaluate` (row locked, own transaction) with the
+    same totals. One failure is logged and the others still run.
+    """
     now = now or timezone.now()
     slos = SLO.objects.filter(project__active=True)
     if project is not None:
         slos = slos.filter(project=project)
+    ids = list(slos.order_by("pk").values_list("pk", flat=True))
     done, failed = 0, 0
-    for slo_id in slos.values_list("pk", flat=True):
+    for first in range(0, len(ids), FLEET_CHUNK):
+        chunk = ids[first:first + FLEET_CHUNK]
+        batch = list(SLO.objects.filter(pk__in=chunk).select_related("project").prefetch_related("tiers")
+                     .order_by("pk"))
+        chunk_done, chunk_failed = _evaluate_batch(batch, now)
+        done, failed = done + chunk_done, failed + chunk_failed
+    return {"evaluated": done, "failed": failed}
+
+
+def _evaluate_batch(slos: list[SLO], now: datetime) -> tuple[int, int]:
+    from slos.rollups import totals_for_many
+    from slos.selectors import report_ranges
+
+    plans, groups = {}, {}
+    for slo in slos:
+        tiers = list(slo.tiers.all())
+        extra = [d for tier in tiers for d in (tier.long_window, tier.short_window)]
+        plans[slo.pk] = (tiers, extra)
+        if slo.budgeting_method == BudgetingMethod.OCCURRENCES:
+            _window, _durations, ranges = report_ranges(slo, now, extra)
+            groups.setdefault(tuple(ranges), []).append(slo.pk)  # same windows: one statement
+    totals = {}
+    for ranges, ids in groups.items():
+        totals.update(totals_for_many(ids, list(ranges)))
+    open_alerts = set(SLOAlert.objects.open().filter(slo_id__in=[s.pk for s in slos]).values_list("slo_id", flat=True))
+    quiet, done, failed = [], 0, 0
+    for slo in slos:
+        tiers, extra = plans[slo.pk]
         try:
-            slo_evaluate(slo=SLO(pk=slo_id), now=now)
+            report = slo_report(slo, now, extra_windows=extra, totals=totals.get(slo.pk))
+            alerting = slo.alerting_enabled and slo.project.active
+            if slo.pk in open_alerts or _policy_changes(slo, report) or _any_tier_fires(
+                    tiers if alerting else [], report):
+                slo_evaluate(slo=slo, now=now, totals=totals.get(slo.pk))
+            else:
+                _snapshot(slo, report)
+                quiet.append(slo)
             done += 1
         except Exception:
             failed += 1
-            logger.exception("evaluating SLO %s failed", slo_id)
-    return {"evaluated": done, "failed": failed}
+            logger.exception("evaluating SLO %s failed", slo.pk)
+    SLO.objects.bulk_update(quiet, SNAPSHOT_FIELDS, batch_size=500)
+    return done, failed
+
+
+def _policy_changes(slo: SLO, report: SLOReport) -> bool:
+    remaining = report.budget_remaining
+    return remaining is not None and (remaining <= 0) != (slo.exhausted_at is not None)
+
+
+def _any_tier_fires(tiers, report: SLOReport) -> bool:
+    for tier in tiers:
+        factor = budget.tier_factor(tier.budget_percent, report.window.length, tier.long_window)
+        if budget.tier_fires(report.windows[duration_label(tier.long_window)].burn_rate,
+                             report.windows[duration_label(tier.short_window)].burn_rate, factor):
+            return True
+    return False

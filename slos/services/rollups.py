@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Sum, Value
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from slos.models import SLO, BudgetingMethod, RollupGrain, SLIMeasurement, SLIRollup
-from slos.rollups import bucket_of, floor_to
+from slos.rollups import EPSILON, bucket_of, floor_to
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +85,22 @@ def rollups_rebuild(*, slo: SLO, batch: int = 5000) -> int:
             return 0
         since = bucket_of(first_end, RollupGrain.DAY)
         SLIRollup.objects.filter(slo=slo, bucket_start__gte=since).delete()
-        rows = SLIMeasurement.objects.filter(slo=slo).values_list("end", "good", "total").order_by()
-        sums = _sums(rows.iterator(chunk_size=batch))
+        # The database sums each hour (a bucket holds the rows ending in (B, B + 1h]: truncate end - 1 us);
+        # days are sums of their hours.
+        before_end = ExpressionWrapper(F("end") - Value(EPSILON), output_field=DateTimeField())
+        hours = (
+            SLIMeasurement.objects.filter(slo=slo).annotate(bucket=TruncHour(before_end, tzinfo=UTC))
+            .values("bucket").annotate(g=Sum("good"), t=Sum("total"), n=Count("pk")).order_by()
+            .values_list("bucket", "g", "t", "n")
+        )
+        sums: dict[tuple[str, datetime], list[int]] = defaultdict(lambda: [0, 0, 0])
+        for hour, good, total, count in hours:
+            hour = hour.astimezone(UTC)
+            for key in ((RollupGrain.HOUR, hour), (RollupGrain.DAY, hour.replace(hour=0))):
+                entry = sums[key]
+                entry[0] += int(good)
+                entry[1] += int(total)
+                entry[2] += count
         SLIRollup.objects.bulk_create(
             [SLIRollup(slo=slo, grain=grain, bucket_start=bucket, good=g, total=t, row_count=n)
              for (grain, bucket), (g, t, n) in sums.items()],

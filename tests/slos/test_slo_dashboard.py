@@ -133,3 +133,19 @@ def test_selector_is_what_the_api_returns(api_as, manager, make_slo, project, cl
     body = api_as(manager).get(API).json()
     assert body["summary"] == data["summary"]
     assert body["slos"][0]["months"][-1]["good"] == data["slos"][0]["months"][-1]["good"] == 48000
+
+
+def test_admin_home_strip_and_slo_page_link_to_the_dashboards(client, manager, make_slo, project, clock):
+    slo = make_slo()
+    fill(slo, days=2)
+    from slos.services import slo_evaluate
+
+    slo_evaluate(slo=slo, now=NOW)
+    client.force_login(manager)
+    home = client.get("/admin/").content.decode()
+    strip = home[home.index('id="home-strip"'):home.index('id="dashboard"') if 'id="dashboard"' in home else None]
+    assert '<span style="display:block; font-size:1.6em">1</span>SLOs passing' in strip
+    assert "open SEV1" in strip and "overdue action items" in strip
+    assert 'href="/admin/dashboards/slo/"' in strip and 'href="/admin/dashboards/incidents/"' in strip
+    change = client.get(f"/admin/slos/slo/{slo.pk}/change/").content.decode()
+    assert f'href="/admin/dashboards/slo/?project=shop&amp;slo={slo.slug}"' in change
