@@ -19,3 +19,9 @@ def send_notification(notification_id: int) -> bool:
     from opsportal.services.notifications import notification_send
 
     return notification_send(notification_id)
+
+
+def run_bulk_action(run_id: int) -> int:
+    from opsportal.services.bulk import bulk_action_execute
+
+    return bulk_action_execute(run_id).done

@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
+from opsportal.admin import bulk  # noqa: F401  (registers the bulk action runs' admin)
 from opsportal.admin.forms import EscalatePhaseForm
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text, pretty_json
 from opsportal.admin.scale import EstimatedCountPaginator, IndexedValuesFilter, search_exact_first
