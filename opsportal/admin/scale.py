@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import get_fields_from_path, lookup_spawns_duplicates
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
@@ -294,3 +295,19 @@ def action_checkbox_fast(model_admin, obj):
     label = format_html(_("Select this object for an action - {}"), str(obj))
     return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
                        ACTION_CHECKBOX_NAME, str(obj.pk), label)
+
+
+class ListFilterAutocompleteJsonView(AutocompleteJsonView):
+    """Django's autocomplete view, also open to whoever may view the list being filtered.
+
+    Django asks for view permission on the related model (users, for an action item's owner
+    filter), which Managers do not have; the plain list filter it replaces lists every user to
+    anyone who can view the list. The related admin's `get_queryset` and `search_fields` still
+    decide what is found.
+    """
+
+    def has_perm(self, request, obj=None):
+        if super().has_perm(request, obj):
+            return True
+        source_admin = self.admin_site._registry.get(self.source_field.model)
+        return bool(source_admin and source_admin.has_view_permission(request))
