@@ -24,10 +24,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.utils import get_fields_from_path, lookup_spawns_duplicates
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path, lookup_spawns_duplicates
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import Max, Min, Q
@@ -36,7 +36,7 @@ from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.text import capfirst
+from django.utils.text import capfirst, smart_split, unescape_string_literal
 from django.utils.translation import gettext as _
 
 DEFAULT_EXACT_COUNT_LIMIT = 10_000
@@ -195,7 +195,46 @@ def search_exact_first(model_admin, request, queryset, search_term):
         found = queryset.filter(reduce(operator.or_, (Q(**{key: value}) for key, value in lookups.items())))
         if found.exists():
             return found, any(lookup_spawns_duplicates(model_admin.opts, key) for key in lookups)
-    return admin.ModelAdmin.get_search_results(model_admin, request, queryset, search_term)
+    return word_search(model_admin, request, queryset, search_term)
+
+
+SEARCH_PREFIXES = {"^": "istartswith", "=": "iexact", "@": "search"}
+
+
+def word_search(model_admin, request, queryset, search_term):
+    """Django's admin search (every word must match one of `search_fields`), without duplicates to remove.
+
+    Django joins a to-many relation (`alerts__labels_text`) into the list query, then removes the
+    duplicate rows over the whole result (DISTINCT or EXISTS per row). Here such a field is matched
+    by a semi-join (`pk IN (...)`) instead, so the list query stays a plain, index-ordered scan.
+    Fields with an explicit lookup are left to Django's implementation.
+    """
+    fields = [str(f) for f in model_admin.get_search_fields(request)]
+    if not fields or not search_term or any(LOOKUP_SEP in f.lstrip("^=@") and _has_lookup(queryset.model, f)
+                                            for f in fields):
+        return admin.ModelAdmin.get_search_results(model_admin, request, queryset, search_term)
+    lookups = [f"{f[1:]}__{SEARCH_PREFIXES[f[0]]}" if f[0] in SEARCH_PREFIXES else f"{f}__icontains"
+               for f in fields]
+    for bit in smart_split(search_term):
+        if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+            bit = unescape_string_literal(bit)
+        either = Q()
+        for lookup in lookups:
+            if lookup_spawns_duplicates(model_admin.opts, lookup):
+                either |= Q(pk__in=queryset.model._default_manager.filter(**{lookup: bit}).values("pk"))
+            else:
+                either |= Q(**{lookup: bit})
+        queryset = queryset.filter(either)
+    return queryset, False
+
+
+def _has_lookup(model, field_path: str) -> bool:
+    """True when the path ends in a lookup (`number__exact`) rather than a field."""
+    try:
+        get_fields_from_path(model, field_path.lstrip("^=@"))
+    except (FieldDoesNotExist, NotRelationField):
+        return True
+    return False
 
 
 # --- date drill-down without DISTINCT over the whole table ---
