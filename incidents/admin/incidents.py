@@ -30,10 +30,10 @@ from incidents.services.lifecycle import EDITABLE_DETAILS, TIMESTAMP_FIELDS
 from opsportal.admin.bulk import run_in_background_if_large
 from opsportal.admin.mixins import error_text
 from opsportal.admin.scale import (
-    AutocompleteFilter,
     EstimatedCountPaginator,
     action_checkbox_fast,
     search_exact_first,
+    to_many_autocomplete_filter,
 )
 
 SEVERITY_COLOURS = {"SEV1": "#b00020", "SEV2": "#e65100", "SEV3": "#f9a825", "SEV4": "#1565c0", "SEV5": "#607d8b"}
@@ -118,8 +118,8 @@ class IncidentAdmin(admin.ModelAdmin):
     list_display = ["reference", "title", "severity_badge", "status_badge", "project", "service_list",
                     "commander", "age", "target_badge"]
     list_display_links = ["reference", "title"]
-    list_filter = ["project", ("services", AutocompleteFilter), "severity", "status", "source", TargetStateFilter,
-                   "declared_at"]
+    list_filter = ["project", to_many_autocomplete_filter("services"), "severity", "status", "source",
+                   TargetStateFilter, "declared_at"]
     search_fields = ["reference", "title", "alerts__labels_text"]
     get_search_results = search_exact_first  # SHOP-5000 and 5000 find that incident through an index
     action_checkbox = action_checkbox_fast

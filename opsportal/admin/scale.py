@@ -152,9 +152,52 @@ class RequiredAutocompleteFilter(AutocompleteFilter):
         return super().queryset(request, queryset)
 
 
+class ToManyAutocompleteFilter(admin.SimpleListFilter):
+    """Autocomplete filter on a many-to-many field: `list_filter = [to_many_autocomplete_filter("services")]`.
+
+    Django's field filters on a to-many relation join it into the list query and then remove
+    duplicate rows with DISTINCT over every matching row (30 ms at 2,000 matches, growing with
+    them). This one keeps the same parameter (`services__id__exact=<id>`) but matches with a
+    semi-join, `id IN (SELECT ... WHERE service_id = <id>)`, so no duplicates arise and the list
+    keeps walking its ordering index.
+    """
+
+    template = AutocompleteFilter.template
+    field_name = None
+    required = False
+
+    def __init__(self, request, params, model, model_admin):
+        self.field = model._meta.get_field(self.field_name)
+        self.field_path = self.field_name
+        self.model_admin = model_admin
+        self.parameter_name = self.lookup_kwarg = f"{self.field_name}__{self.field.target_field.name}__exact"
+        self.title = self.field.verbose_name
+        super().__init__(request, params, model, model_admin)
+        self.lookup_val = self.value()
+
+    def lookups(self, request, model_admin):
+        return ()  # never list the related table
+
+    def has_output(self):
+        return True
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        matching = queryset.model._default_manager.filter(**{self.parameter_name: self.value()}).values("pk")
+        return queryset.filter(pk__in=matching)
+
+    selected_value = AutocompleteFilter.selected_value
+    widget_html = AutocompleteFilter.widget_html
+
+
+def to_many_autocomplete_filter(field_name: str) -> type[ToManyAutocompleteFilter]:
+    return type(f"{field_name.title()}AutocompleteFilter", (ToManyAutocompleteFilter,), {"field_name": field_name})
+
+
 def autocomplete_filter_media(changelist):
-    """The select2 scripts, once per page, when one of the changelist's filters is an AutocompleteFilter."""
-    if any(isinstance(spec, AutocompleteFilter) for spec in changelist.filter_specs):
+    """The select2 scripts, once per page, when one of the changelist's filters is an autocomplete filter."""
+    if any(isinstance(spec, AutocompleteFilter | ToManyAutocompleteFilter) for spec in changelist.filter_specs):
         return AutocompleteFilter.media()
     return ""
 
