@@ -33,6 +33,12 @@ class OpsPortalAdminSite(admin.AdminSite):
             panels.extend(module.panels(request) or [])
         return sorted(panels, key=lambda panel: panel.get("order", 100))
 
+    def autocomplete_view(self, request):
+        # Autocomplete list filters (opsportal.admin.scale) need it for users whom only the filtered list shows.
+        from opsportal.admin.scale import ListFilterAutocompleteJsonView
+
+        return ListFilterAutocompleteJsonView.as_view(admin_site=self)(request)
+
     def index(self, request, extra_context=None):
         from opsportal.dashboards import registered
         from opsportal.home_strip import home_strip

@@ -26,3 +26,9 @@ def sweep_email_outbox() -> int:
     from opsportal.services.notifications import email_outbox_sweep
 
     return email_outbox_sweep()
+
+
+def run_bulk_action(run_id: int) -> int:
+    from opsportal.services.bulk import bulk_action_execute
+
+    return bulk_action_execute(run_id).done

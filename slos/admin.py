@@ -337,6 +337,7 @@ class SLIMeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["slo", "slo__project"]
     show_full_result_count = False
     date_hierarchy = "start"  # (slo, start) index: newest rows of the chosen SLO
+    ordering = ["slo_id", "-start"]  # by the column: "slo" would sort by the SLO's names through joins
 
     @admin.display(description="bad")
     def bad_display(self, obj):

@@ -27,8 +27,14 @@ from incidents.services import (
     incident_update_details,
 )
 from incidents.services.lifecycle import EDITABLE_DETAILS, TIMESTAMP_FIELDS
+from opsportal.admin.bulk import run_in_background_if_large
 from opsportal.admin.mixins import error_text
-from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator, search_exact_first
+from opsportal.admin.scale import (
+    EstimatedCountPaginator,
+    action_checkbox_fast,
+    search_exact_first,
+    to_many_autocomplete_filter,
+)
 
 SEVERITY_COLOURS = {"SEV1": "#b00020", "SEV2": "#e65100", "SEV3": "#f9a825", "SEV4": "#1565c0", "SEV5": "#607d8b"}
 STATUS_COLOURS = {
@@ -112,10 +118,11 @@ class IncidentAdmin(admin.ModelAdmin):
     list_display = ["reference", "title", "severity_badge", "status_badge", "project", "service_list",
                     "commander", "age", "target_badge"]
     list_display_links = ["reference", "title"]
-    list_filter = ["project", ("services", AutocompleteFilter), "severity", "status", "source", TargetStateFilter,
-                   "declared_at"]
+    list_filter = ["project", to_many_autocomplete_filter("services"), "severity", "status", "source",
+                   TargetStateFilter, "declared_at"]
     search_fields = ["reference", "title", "alerts__labels_text"]
     get_search_results = search_exact_first  # SHOP-5000 and 5000 find that incident through an index
+    action_checkbox = action_checkbox_fast
     search_reference_field = "reference"
     search_number_fields = ["number"]
     date_hierarchy = "declared_at"
@@ -287,16 +294,25 @@ class IncidentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Acknowledge", permissions=["change"])
     def acknowledge_action(self, request, queryset):
+        if run_in_background_if_large(self, request, queryset, operation="incidents.bulk.acknowledge",
+                                      label="Acknowledge incidents"):
+            return
         self._each(request, queryset, "Acknowledged",
                    lambda i: incident_acknowledge(incident=i, actor=request.user))
 
     @admin.action(description="Resolve", permissions=["change"])
     def resolve_action(self, request, queryset):
+        if run_in_background_if_large(self, request, queryset, operation="incidents.bulk.transition",
+                                      label="Resolve incidents", to_status=IncidentStatus.RESOLVED):
+            return
         self._each(request, queryset, "Resolved",
                    lambda i: incident_transition(incident=i, to_status=IncidentStatus.RESOLVED, actor=request.user))
 
     @admin.action(description="Close", permissions=["change"])
     def close_action(self, request, queryset):
+        if run_in_background_if_large(self, request, queryset, operation="incidents.bulk.transition",
+                                      label="Close incidents", to_status=IncidentStatus.CLOSED):
+            return
         self._each(request, queryset, "Closed",
                    lambda i: incident_transition(incident=i, to_status=IncidentStatus.CLOSED, actor=request.user))
 

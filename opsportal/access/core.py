@@ -11,6 +11,8 @@ ACCESS = {
     "opsportal.Approval": scoped("project"),
     "opsportal.Notification": organisation_wide(),
     "opsportal.WorkerHeartbeat": organisation_wide(),
+    # A run of an admin action is its requester's own (its admin shows each person their runs).
+    "opsportal.BulkActionRun": organisation_wide(),
     # Who may grant roles in a project is itself project configuration: its Managers.
     "access.ProjectMembership": scoped("project", configuration=True),
 }

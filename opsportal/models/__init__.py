@@ -1,4 +1,5 @@
 from opsportal.models.approvals import Approval, ApprovalDecision, ApprovalKind
+from opsportal.models.bulk import BulkActionRun, BulkActionStatus
 from opsportal.models.evidence import EvidenceKind, EvidenceRecord, EvidenceSource
 from opsportal.models.heartbeat import WorkerHeartbeat
 from opsportal.models.notifications import Notification, NotificationStatus
@@ -9,6 +10,8 @@ __all__ = [
     "Approval",
     "ApprovalDecision",
     "ApprovalKind",
+    "BulkActionRun",
+    "BulkActionStatus",
     "EvidenceKind",
     "EvidenceRecord",
     "EvidenceSource",

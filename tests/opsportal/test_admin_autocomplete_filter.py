@@ -71,7 +71,24 @@ def test_incident_filter_on_services_many_to_many(client, manager, project):
     search = ServiceFactory(project=project, slug="search", name="Search")
     declare(project, title="Card payments failing", services=[payments])
     declare(project, title="Search is slow", services=[search])
+    declare(project, title="Both down", services=[search, payments])
     client.force_login(manager)
-    html = client.get(f"/admin/incidents/incident/?services__id__exact={search.pk}").content.decode()
-    assert "Search is slow" in html and "Card payments failing" not in html
-    assert 'data-field-name="services"' in html
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/admin/incidents/incident/?services__id__exact={search.pk}")
+    assert [i.title for i in response.context["cl"].result_list] == ["Both down", "Search is slow"]
+    html = response.content.decode()
+    assert 'data-field-name="services"' in html and f'<option value="{search.pk}" selected>' in html
+    assert not [q for q in ctx.captured_queries if "DISTINCT" in q["sql"].upper()]  # a semi-join, no dedup
+
+
+def test_managers_can_search_users_for_the_owner_filter_but_not_without_the_list(client, manager, nobody, project):
+    from tests.factories import UserFactory
+
+    UserFactory(username="alice.oncall")
+    params = {"app_label": "incidents", "model_name": "actionitem", "field_name": "owner", "term": "alice"}
+    client.force_login(manager)  # may view action items, has no permission on users
+    response = client.get("/admin/autocomplete/", params)
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["alice.oncall"]
+    client.force_login(nobody)  # staff in no role: may not view action items
+    assert client.get("/admin/autocomplete/", params).status_code == 403

@@ -86,3 +86,23 @@ def test_small_tables_keep_djangos_drilldown(client, manager, project):
     client.force_login(manager)
     page = client.get("/admin/retros/retrospective/")
     assert page.status_code == 200  # Django's own date_hierarchy tag (no rows: nothing to show)
+
+
+def test_words_in_alert_labels_find_each_incident_once_without_distinct(client, manager, project):
+    from django.utils import timezone
+
+    from incidents.models import Alert
+    from incidents.services.alerts import alert_integration_create
+
+    integration, _ = alert_integration_create(project=project, name="am")
+    incident = declare(project, title="Payments failing")
+    declare(project, title="Something else")
+    for i in range(2):  # two matching alerts: a join would list the incident twice
+        Alert.objects.create(integration=integration, project=project, incident=incident, fingerprint=f"f{i}",
+                             alert_name="PaymentsDown", status="firing", labels={"cluster": "eu-west-7"},
+                             labels_text="cluster=eu-west-7", starts_at=timezone.now(), last_received_at=timezone.now())
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/admin/incidents/incident/?q=eu-west-7+payments")
+    assert titles(response) == ["SHOP-1 Payments failing"]
+    assert not [q for q in ctx.captured_queries if "DISTINCT" in q["sql"].upper()]
