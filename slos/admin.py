@@ -22,7 +22,7 @@ from opsportal.admin.scale import (
 )
 from opsportal.models import ApprovalDecision, Manifest, Project, ValidationEntry, ValidationResult
 from slos import budget
-from slos.models import SLO, BurnRateTier, SLIMeasurement, SLOAlert, SLOStatus
+from slos.models import SLO, BurnRateTier, PrometheusAuth, SLIMeasurement, SLOAlert, SLOStatus
 from slos.selectors import slo_report, tier_windows
 from slos.services import evaluate_all, monitor_slo, slo_review_record, slo_save, tier_set_defaults
 from slos.windows import slo_window
@@ -70,8 +70,40 @@ class BurnRateTierInline(admin.TabularInline):
         return f"{budget.to_decimal(budget.tier_factor(obj.budget_percent, length, obj.long_window), 4)}x"
 
 
+class SLOAdminForm(forms.ModelForm):
+    """The Prometheus token or password is write-only: never rendered back; left blank, it stays."""
+
+    prometheus_secret = forms.CharField(
+        label="Prometheus token or password", required=False, strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Write-only: leave blank to keep the stored one.",
+    )
+
+    # Choices rather than a checkbox and a required select: a form posted without them (scripts,
+    # older pages) keeps the defaults instead of turning counters into gauges.
+    prometheus_auth = forms.ChoiceField(label="Prometheus authentication", choices=PrometheusAuth.choices,
+                                        required=False, initial=PrometheusAuth.NONE)
+    counter = forms.TypedChoiceField(
+        label="metric kind", choices=[(True, "counters (increase)"), (False, "gauges (averaged)")],
+        coerce=lambda value: value in (True, "True", "true", "on", "1"), required=False, empty_value=True,
+        initial=True, help_text="For PromQL without $window: counters are increased, gauges averaged.",
+    )
+
+    class Meta:
+        model = SLO
+        fields = "__all__"  # noqa: DJ007 (the ModelAdmin's fieldsets choose the fields)
+
+    def clean_prometheus_auth(self):
+        return self.cleaned_data.get("prometheus_auth") or PrometheusAuth.NONE
+
+    def clean_prometheus_secret(self):
+        value = self.cleaned_data.get("prometheus_secret")
+        return value if value else (self.instance.prometheus_secret if self.instance.pk else "")
+
+
 @admin.register(SLO)
 class SLOAdmin(admin.ModelAdmin):
+    form = SLOAdminForm
     list_display = [
         "name", "service", "objective_display", "window_display", "sli_display", "budget_display", "burn_1h",
         "open_alerts", "status_display",
@@ -95,8 +127,9 @@ class SLOAdmin(admin.ModelAdmin):
         ("Compliance now", {"fields": ["status_display", "evaluated_at", "exhausted_at", "next_step",
                                        "window_numbers", "recent_alerts", "dashboard_link"]}),
         ("Data source", {"classes": ["collapse"], "fields": [
-            "data_source", "prometheus_url", "promql_good", "promql_bad", "promql_total", "evaluation_interval",
-            "last_pull_at", "last_pull_status", "last_pull_reason"]}),
+            "data_source", "prometheus_url", "prometheus_auth", "prometheus_username", "prometheus_secret",
+            "prometheus_tenant", "counter", "promql_good", "promql_bad", "promql_total", "evaluation_interval",
+            "labels", "alert_name", "last_pull_at", "last_pull_status", "last_pull_reason"]}),
     ]
 
     def get_queryset(self, request):

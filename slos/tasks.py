@@ -26,11 +26,21 @@ def monitor_slo_all_projects() -> dict:
     return monitor_all_projects()
 
 
-def pull_prometheus() -> dict:
-    """Every minute: pull Prometheus-sourced SLIs (each SLO isolated)."""
-    from slos.services.pull import pull_all_prometheus
+def pull_prometheus() -> int:
+    """Every minute: one pull task per Prometheus-sourced SLO (a hung server delays only its own)."""
+    from slos.services.pull import pull_enqueue_each
 
-    return pull_all_prometheus()
+    return pull_enqueue_each()
+
+
+def pull_prometheus_slo(slo_id: int) -> str:
+    from slos.models import DataSource
+    from slos.services.pull import slo_pull_prometheus
+
+    slo = SLO.objects.filter(pk=slo_id, data_source=DataSource.PROMETHEUS, project__active=True).first()
+    if slo is None:
+        return f"SLO {slo_id} is gone or no longer pulled"
+    return slo_pull_prometheus(slo=slo).status
 
 
 def prune_raw_measurements() -> dict:

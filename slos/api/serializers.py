@@ -76,7 +76,8 @@ class SLOSerializer(serializers.ModelSerializer):
             "id", "project", "service", "slug", "name", "description", "sli_kind", "threshold_ms", "objective",
             "window_kind", "window_days", "window", "time_zone", "budgeting_method", "slice_length", "slice_target",
             "data_source", "prometheus_url", "promql_good", "promql_bad", "promql_total", "evaluation_interval",
-            "alerting_enabled", "owner",
+            "prometheus_auth", "prometheus_username", "prometheus_secret", "prometheus_tenant", "counter", "labels",
+            "alert_name", "alerting_enabled", "owner",
             "status", "last_sli", "last_budget_remaining", "last_burn_rate_1h", "evaluated_at", "exhausted_at",
             "open_alerts", "last_pull_at", "last_pull_status", "last_pull_reason", "tiers", "created_at",
             "updated_at",
@@ -87,6 +88,8 @@ class SLOSerializer(serializers.ModelSerializer):
         ]
         # Uniqueness and constraints are checked by the service (full_clean), keyed by field.
         validators = []
+        # The token or password goes in, never out.
+        extra_kwargs = {"prometheus_secret": {"write_only": True}}
 
     def get_open_alerts(self, obj) -> int:
         count = getattr(obj, "open_alert_count", None)  # annotated on lists: no query per row

@@ -22,7 +22,8 @@ SLO_FIELDS = {
     "project", "service", "name", "slug", "description", "sli_kind", "threshold_ms", "objective", "window_kind",
     "window_days", "time_zone", "budgeting_method", "slice_length", "slice_target", "data_source",
     "prometheus_url", "promql_good", "promql_bad", "promql_total", "evaluation_interval", "alerting_enabled",
-    "owner", "counter", "labels", "alert_name",
+    "owner", "counter", "labels", "alert_name", "prometheus_auth", "prometheus_username", "prometheus_secret",
+    "prometheus_tenant",
 }
 
 

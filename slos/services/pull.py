@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from slos.models import SLO, DataSource, PullStatus
 from slos.services.ingestion import MAX_ROWS, measurements_ingest
-from slos.sources.prometheus import PullError, PullResult, pending_intervals, pull_counts
+from slos.sources.prometheus import PullResult, pending_intervals, pull_range
 
 logger = logging.getLogger(__name__)
 
@@ -21,22 +21,19 @@ def _record_pull(slo: SLO, status: str, reason: str, now: datetime) -> None:
 def slo_pull_prometheus(*, slo: SLO, now: datetime | None = None) -> PullResult:
     """Pull the SLO's completed, not yet stored intervals, oldest first.
 
+    One range request per query for all pending intervals (`pull_range`).
     Rule: only a usable number becomes a measurement. The first interval whose query
     fails stops the run: what was pulled before it is stored, the SLO records NO_DATA
     with the reason (shown in the admin and API, and its status is never PASS while the
     source fails), and the next run starts again at that interval.
     """
     now = now or timezone.now()
-    rows, reason = [], ""
-    for start, end in pending_intervals(slo, now)[:MAX_ROWS]:
-        try:
-            rows.append(pull_counts(slo, start, end))
-        except PullError as exc:
-            reason = f"interval {start:%Y-%m-%d %H:%M}Z-{end:%H:%M}Z: {exc}"
-            break
+    rows, reason = pull_range(slo, pending_intervals(slo, now)[:MAX_ROWS])
     with transaction.atomic():
         if rows:
+            # Stored only through the ingestion service (it keeps rollups and evidence right).
             measurements_ingest(slo=slo, rows=rows)
+            SLO.objects.filter(pk=slo.pk).update(pull_carry=slo.pull_carry)
         if reason:
             _record_pull(slo, PullStatus.NO_DATA, reason, now)
         elif rows or slo.last_pull_status != PullStatus.OK:
@@ -45,6 +42,23 @@ def slo_pull_prometheus(*, slo: SLO, now: datetime | None = None) -> PullResult:
         logger.warning("Prometheus pull of SLO %s: NO_DATA (%s)", slo, reason)
         return PullResult(slo.pk, PullStatus.NO_DATA, len(rows), reason)
     return PullResult(slo.pk, PullStatus.OK, len(rows))
+
+
+def prometheus_slo_ids() -> list[int]:
+    return list(SLO.objects.filter(data_source=DataSource.PROMETHEUS, project__active=True)
+                .order_by("pk").values_list("pk", flat=True))
+
+
+def pull_enqueue_each() -> int:
+    """Every minute: one background task per Prometheus-sourced SLO, so a slow or hung server holds
+    up only its own SLOs' task (each is bounded by the request timeout and the cluster's)."""
+    from django_q.tasks import async_task
+
+    ids = prometheus_slo_ids()
+    for slo_id in ids:
+        async_task("slos.tasks.pull_prometheus_slo", slo_id, task_name=f"pull-slo-{slo_id}",
+                   group="slos.pull_prometheus")
+    return len(ids)
 
 
 def pull_all_prometheus(*, now: datetime | None = None) -> dict:

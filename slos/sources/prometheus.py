@@ -1,23 +1,27 @@
 """Pulling SLI counts from a Prometheus-compatible server (Prometheus, Thanos, Mimir, VictoriaMetrics).
 
-For each completed evaluation interval [start, end) the pull evaluates the SLO's PromQL
-as an instant query at `end` (`GET <base>/api/v1/query?query=...&time=<end>`):
+All pending evaluation intervals [start, end) of an SLO are pulled with one range query per PromQL
+expression (`GET <base>/api/v1/query_range?query=...&start=<first end>&end=<last end>&step=<interval>`):
+the sample at each step is the interval ending there.
 
-* A query containing `$window` gets the interval's length substituted (`1m`, `5m`, `1h`):
-  `sum(increase(http_requests_total{job="checkout"}[$window]))` is the usual form. Note that
-  `increase` extrapolates to the window edges, so its counts are estimates (rounded to whole
-  events); `sum(http_requests_total) - sum(http_requests_total offset $window)` is exact when
-  samples fall on the interval boundaries (but does not survive counter resets).
-* A query without `$window` is taken as a counter selector and wrapped as
-  `sum(increase(<query>[$window]))`.
+* A query containing `$window` (or Sloth's `{{.window}}`) gets the interval's length substituted
+  (`1m`, `5m`, `1h`): `sum(increase(http_requests_total{job="checkout"}[$window]))` is the usual form.
+* A query without it is taken as a series selector and wrapped as `sum(increase(<query>[$window]))`
+  (counters) or `sum(avg_over_time(<query>[$window]))` (gauges, `counter=False`); anything else is
+  refused when the SLO is saved (`query_problem`). A constant (`vector(1)`) is sent as it is.
+* `increase()` and `rate()` give fractions. Counts are stored as whole events with the rounding
+  carried to the next interval (`SLO.pull_carry`), so 0.3 bad events a minute become 3 in ten
+  minutes rather than zero every minute.
 
-Counts are stored through the push ingestion service (upsert, one row per interval), so
-re-pulling an interval replaces it. Anything that is not one finite, non-negative number
-(unreachable server, timeout, HTTP error, Prometheus error JSON, empty result, several
-series, NaN) stops the pull of that SLO at that interval: nothing is stored for it, the SLO
-records NO_DATA with the reason, and the next run retries from the same interval.
+Optional bearer or basic authentication and a tenant header (`X-Scope-OrgID`) come from the SLO.
+Counts are stored through the push ingestion service (upsert, one row per interval), so re-pulling
+an interval replaces it. Anything that is not one finite, non-negative number per interval
+(unreachable server, timeout, HTTP error, Prometheus error JSON, no sample, several series, NaN)
+stops the pull of that SLO at that interval: the intervals before it are stored, the SLO records
+NO_DATA with the reason, and the next run retries from that interval.
 """
 
+import base64
 import json
 import logging
 import re
@@ -113,11 +117,42 @@ def render_query(promql: str, interval: timedelta, *, counter: bool = True) -> s
     return promql.replace(WINDOW_PLACEHOLDER, duration_label(interval))
 
 
-def query_instant(base_url: str, promql: str, at: datetime, *, timeout: float | None = None) -> Decimal:
+def request_headers(slo) -> dict:
+    """Accept, plus the SLO's authentication and tenant headers (the secret never leaves this call)."""
+    headers = {"Accept": "application/json"}
+    auth = getattr(slo, "prometheus_auth", "none")
+    if auth == "bearer":
+        headers["Authorization"] = f"Bearer {slo.prometheus_secret}"
+    elif auth == "basic":
+        pair = f"{slo.prometheus_username}:{slo.prometheus_secret}".encode()
+        headers["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
+    if getattr(slo, "prometheus_tenant", ""):
+        headers["X-Scope-OrgID"] = slo.prometheus_tenant
+    return headers
+
+
+def query_instant(base_url: str, promql: str, at: datetime, *, timeout: float | None = None,
+                  headers: dict | None = None) -> Decimal:
     """Evaluate `promql` at `at` and return its single sample value; anything else is a PullError."""
     params = urllib.parse.urlencode({"query": promql, "time": f"{at.timestamp():.3f}"})
-    url = f"{base_url.rstrip('/')}/api/v1/query?{params}"
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    body = _get(base_url, f"/api/v1/query?{params}", timeout, headers)
+    return parse_query_response(body)
+
+
+def query_range(base_url: str, promql: str, first_end: datetime, last_end: datetime, step: timedelta, *,
+                timeout: float | None = None, headers: dict | None = None) -> dict[int, Decimal | PullError]:
+    """One range query: {unix second of each step: its value, or the PullError saying why it is unusable}.
+    Steps without a sample are missing from the answer."""
+    params = urllib.parse.urlencode({
+        "query": promql, "start": f"{first_end.timestamp():.3f}", "end": f"{last_end.timestamp():.3f}",
+        "step": f"{int(step.total_seconds())}s",
+    })
+    return parse_range_response(_get(base_url, f"/api/v1/query_range?{params}", timeout, headers))
+
+
+def _get(base_url: str, path: str, timeout: float | None, headers: dict | None) -> bytes:
+    url = f"{base_url.rstrip('/')}{path}"
+    request = urllib.request.Request(url, headers=headers or {"Accept": "application/json"})
     try:
         with open_url(request, timeout=timeout or timeout_seconds()) as response:  # allow-list, no redirects
             body = response.read()
@@ -133,7 +168,7 @@ def query_instant(base_url: str, promql: str, at: datetime, *, timeout: float | 
         raise PullError(f"cannot reach {base_url}: {exc.reason}") from None
     except (OSError, ValueError) as exc:  # connection reset, malformed URL
         raise PullError(f"cannot reach {base_url}: {exc}") from None
-    return parse_query_response(body)
+    return body
 
 
 def _error_detail(body: bytes) -> str:
@@ -169,6 +204,10 @@ def parse_query_response(body: bytes) -> Decimal:
         raw = value[1] if isinstance(value, list) and len(value) == 2 else None
     else:
         raise PullError(f"unexpected result type {result_type!r}; an instant vector or scalar is needed")
+    return _sample(raw)
+
+
+def _sample(raw) -> Decimal:
     try:
         number = Decimal(str(raw))
     except (InvalidOperation, ValueError):
@@ -180,9 +219,53 @@ def parse_query_response(body: bytes) -> Decimal:
     return number
 
 
+def _api_data(body: bytes) -> dict:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise PullError("the answer is not JSON") from None
+    if not isinstance(payload, dict):
+        raise PullError("the answer is not a Prometheus API object")
+    if payload.get("status") != "success":
+        raise PullError(f"query failed: {payload.get('errorType', 'error')}: {payload.get('error', 'no reason given')}")
+    return payload.get("data") or {}
+
+
+def parse_range_response(body: bytes) -> dict[int, Decimal | PullError]:
+    """A range query's answer: one series (aggregate to one) of [time, value] pairs."""
+    data = _api_data(body)
+    result_type, result = data.get("resultType"), data.get("result")
+    if result_type != "matrix" or not isinstance(result, list):
+        raise PullError(f"unexpected result type {result_type!r}; a range query answers with a matrix")
+    if len(result) > 1:
+        raise PullError(f"the query returned {len(result)} series; aggregate it to one, e.g. with sum()")
+    values = result[0].get("values") if result and isinstance(result[0], dict) else []
+    samples: dict[int, Decimal | PullError] = {}
+    for pair in values if isinstance(values, list) else []:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise PullError("malformed sample in the answer")
+        try:
+            at = round(float(pair[0]))
+        except (TypeError, ValueError):
+            raise PullError("malformed sample time in the answer") from None
+        try:
+            samples[at] = _sample(pair[1])
+        except PullError as exc:
+            samples[at] = exc
+    return samples
+
+
 def whole_events(value: Decimal) -> int:
-    """Counts are whole events: `increase` extrapolates to fractions, rounded half-even."""
+    """A count rounded half-even (used where no carry is kept)."""
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def carry_round(value: Decimal, carry: Decimal) -> tuple[int, Decimal]:
+    """Whole events for this interval and the fraction carried to the next one: the stored counts
+    add up to the pulled ones (within half an event), however small each interval's share."""
+    exact = value + carry
+    whole = max(0, int(exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)))
+    return whole, exact - whole
 
 
 def _aligned_floor(moment: datetime, interval: timedelta) -> datetime:
@@ -212,14 +295,50 @@ def pending_intervals(slo: SLO, now: datetime) -> list[tuple[datetime, datetime]
     return intervals
 
 
-def pull_counts(slo: SLO, start: datetime, end: datetime) -> dict:
-    """One interval's measurement row (for `measurements_ingest`), or a PullError."""
-    interval = end - start
-    total = whole_events(query_instant(slo.prometheus_url, render_query(slo.promql_total, interval), end))
-    if slo.promql_good.strip():
-        good = whole_events(query_instant(slo.prometheus_url, render_query(slo.promql_good, interval), end))
-    else:
-        bad = whole_events(query_instant(slo.prometheus_url, render_query(slo.promql_bad, interval), end))
-        # Extrapolated estimates of two series can disagree by a fraction; never more bad than total.
-        good = total - min(bad, total)
-    return {"start": start.isoformat(), "end": end.isoformat(), "good": min(good, total), "total": total}
+def pull_range(slo: SLO, intervals: list[tuple[datetime, datetime]]) -> tuple[list[dict], str]:
+    """Rows for the leading intervals that have a usable number for every query, and the reason the
+    rest were not pulled ("" when all were). One range request per query. Rounding fractions are
+    carried between intervals and runs through `slo.pull_carry` (the caller saves it with the rows)."""
+    if not intervals:
+        return [], ""
+    step = intervals[0][1] - intervals[0][0]
+    first_end, last_end = intervals[0][1], intervals[-1][1]
+    headers = request_headers(slo)
+    counted = "good" if slo.promql_good.strip() else "bad"
+    queries = {"total": slo.promql_total, counted: slo.promql_good if counted == "good" else slo.promql_bad}
+    series = {}
+    for name, promql in queries.items():
+        try:
+            series[name] = query_range(slo.prometheus_url, render_query(promql, step, counter=slo.counter),
+                                       first_end, last_end, step, headers=headers)
+        except PullError as exc:
+            start, end = intervals[0]
+            return [], f"interval {start:%Y-%m-%d %H:%M}Z-{end:%H:%M}Z: {exc}"
+    carry = {key: Decimal(str(value)) for key, value in (slo.pull_carry or {}).items() if key in ("total", "bad")}
+    rows, reason = [], ""
+    for start, end in intervals:
+        at = round(end.timestamp())
+        values = {}
+        for name in queries:
+            value = series[name].get(at)
+            if value is None:
+                value = PullError("empty result: the query matched no series at that time")
+            if isinstance(value, PullError):
+                reason = f"interval {start:%Y-%m-%d %H:%M}Z-{end:%H:%M}Z: {value}"
+                break
+            values[name] = value
+        if reason:
+            break
+        total, carry["total"] = carry_round(values["total"], carry.get("total", Decimal(0)))
+        if counted == "good":
+            # good = total - bad: carry the bad events so rare errors are not rounded away.
+            bad_exact = max(values["total"] - values["good"], Decimal(0))
+        else:
+            bad_exact = values["bad"]
+        bad, carry["bad"] = carry_round(bad_exact, carry.get("bad", Decimal(0)))
+        if bad > total:  # two extrapolated series can disagree by a fraction: never more bad than total
+            carry["bad"] += bad - total
+            bad = total
+        rows.append({"start": start.isoformat(), "end": end.isoformat(), "good": total - bad, "total": total})
+    slo.pull_carry = {key: str(value) for key, value in carry.items()}
+    return rows, reason

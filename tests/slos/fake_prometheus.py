@@ -19,17 +19,29 @@ class FakePrometheus:
         self.answer = answer
         self.delay = 0.0
         self.queries: list[tuple[str, float]] = []
+        self.headers: list = []
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (http.server's name)
                 url = urllib.parse.urlsplit(self.path)
                 params = urllib.parse.parse_qs(url.query)
-                query, at = params.get("query", [""])[0], float(params.get("time", ["0"])[0])
-                fake.queries.append((query, at))
-                if fake.delay:
-                    time.sleep(fake.delay)
-                status, body = fake.answer(query, at) if url.path == "/api/v1/query" else (404, b"not found")
+                fake.headers.append(self.headers)  # case-insensitive lookups (urllib sends X-scope-orgid)
+                if url.path == "/api/v1/query_range":
+                    query = params.get("query", [""])[0]
+                    fake.queries.append((query, float(params.get("start", ["0"])[0])))
+                    if fake.delay:
+                        time.sleep(fake.delay)
+                    status, body = fake.range_answer(query, float(params["start"][0]), float(params["end"][0]),
+                                                     float(params["step"][0].rstrip("s")))
+                elif url.path == "/api/v1/query":
+                    query, at = params.get("query", [""])[0], float(params.get("time", ["0"])[0])
+                    fake.queries.append((query, at))
+                    if fake.delay:
+                        time.sleep(fake.delay)
+                    status, body = fake.answer(query, at)
+                else:
+                    status, body = 404, b"not found"
                 raw = body if isinstance(body, bytes) else json.dumps(body).encode()
                 try:
                     self.send_response(status)
@@ -46,6 +58,29 @@ class FakePrometheus:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def range_answer(self, query: str, start: float, end: float, step: float):
+        """A range query as Prometheus answers it, built from the instant answers at each step: the
+        first failing step fails the whole request; steps with no sample are left out."""
+        values, metrics = [], None
+        at = start
+        while at <= end + 1e-6:
+            status, body = self.answer(query, at)
+            if status != 200 or not isinstance(body, dict) or body.get("status") != "success":
+                return status, body
+            data = body["data"]
+            if data.get("resultType") != "vector":
+                return status, body
+            result = data.get("result") or []
+            if len(result) > 1:
+                return 200, {"status": "success", "data": {"resultType": "matrix", "result": [
+                    {"metric": r.get("metric", {}), "values": [[at, r["value"][1]]]} for r in result]}}
+            if result:
+                metrics = result[0].get("metric", {})
+                values.append([at, result[0]["value"][1]])
+            at += step
+        series = [{"metric": metrics or {}, "values": values}] if values else []
+        return 200, {"status": "success", "data": {"resultType": "matrix", "result": series}}
 
     @property
     def url(self) -> str:

@@ -2,6 +2,7 @@
 
 import socket
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -53,8 +54,9 @@ def test_pull_stores_each_completed_interval_at_its_end(prom_slo):
         result = slo_pull_prometheus(slo=slo, now=NOW + timedelta(seconds=20))
     assert (result.status, result.stored) == (PullStatus.OK, 3)
     assert stored(slo) == [(NOW - MINUTE * (3 - i), NOW - MINUTE * (2 - i), 99, 100) for i in range(3)]
-    # Each interval asked twice (total, good) at its end with the range substituted.
-    assert sorted({at for _, at in fake.queries}) == [(NOW - MINUTE * k).timestamp() for k in (2, 1, 0)]
+    # One range request per query (total, good) from the first interval's end, the range substituted.
+    assert len(fake.queries) == 2
+    assert {at for _, at in fake.queries} == {(NOW - MINUTE * 2).timestamp()}
     assert all("[1m]" in q or "offset 1m" in q for q, _ in fake.queries)
     slo.refresh_from_db()
     assert (slo.last_pull_status, slo.last_pull_reason, slo.last_pull_at) == (PullStatus.OK, "", NOW + timedelta(
@@ -79,11 +81,28 @@ def test_bad_counter_for_error_rate_slos(prom_slo):
     assert {row[2:] for row in stored(slo)} == {(93, 100)}
 
 
-def test_extrapolated_fractions_are_rounded_to_whole_events(prom_slo):
-    with FakePrometheus(lambda q, at: vector("99.5" if "code!~" in q else "100.49")) as fake:
+def test_extrapolated_fractions_are_carried_not_rounded_away(prom_slo, settings):
+    """0.3 bad events a minute (what increase() gives for a rare error) must not round to zero."""
+    settings.SLO_PROMETHEUS_INITIAL_LOOKBACK = timedelta(minutes=10)
+    with FakePrometheus(lambda q, at: vector("99.7" if "code!~" in q else "100")) as fake:
         slo = prom_slo(fake.url)
-        slo_pull_prometheus(slo=slo, now=NOW)
-    assert {row[2:] for row in stored(slo)} == {(100, 100)}  # 99.5 -> 100 (half-even), 100.49 -> 100
+        assert slo_pull_prometheus(slo=slo, now=NOW).stored == 10
+    rows = stored(slo)
+    assert sum(row[3] - row[2] for row in rows) == 3  # 10 x 0.3
+    assert sum(row[3] for row in rows) == 1000
+    slo.refresh_from_db()
+    assert {key: Decimal(value) for key, value in slo.pull_carry.items()} == {"total": 0, "bad": 0}
+    assert slo_evaluate(slo=slo, now=NOW).status == SLOStatus.FAIL  # 99.7% < 99.9%: rounding would say PASS
+
+
+def test_fractions_carry_over_to_the_next_run(prom_slo):
+    with FakePrometheus(lambda q, at: vector("99.6" if "code!~" in q else "100")) as fake:
+        slo = prom_slo(fake.url)
+        slo_pull_prometheus(slo=slo, now=NOW - MINUTE * 2)  # one interval: 0.4 bad -> 0, 0.4 carried
+        slo.refresh_from_db()
+        slo_pull_prometheus(slo=slo, now=NOW - MINUTE)
+    # 0.4 -> 0, 0.8 -> 1, 0.2 -> 0 in the first run; 0.6 -> 1 in the second (the carry was kept).
+    assert [row[3] - row[2] for row in stored(slo)] == [0, 1, 0, 1]
 
 
 def _closed_port_url() -> str:
@@ -110,8 +129,8 @@ FAILURES = {
         {"metric": {"code": "200"}, "value": [0, "1"]}, {"metric": {"code": "500"}, "value": [0, "2"]}]}}),
         "returned 2 series"),
     "not_json": (lambda q, at: (200, b"<html>proxy login</html>"), "not JSON"),
-    "matrix": (lambda q, at: (200, {"status": "success", "data": {"resultType": "matrix", "result": []}}),
-               "unexpected result type 'matrix'"),
+    "scalar": (lambda q, at: (200, {"status": "success", "data": {"resultType": "scalar", "result": [0, "1"]}}),
+               "unexpected result type 'scalar'"),
 }
 
 
@@ -152,17 +171,28 @@ def test_timeout_is_no_data(prom_slo, settings):
     assert len(fake.queries) == 1  # the run stops at the first failing interval
 
 
+def test_failed_range_request_stores_nothing_and_the_next_run_retries(prom_slo):
+    with FakePrometheus(lambda q, at: (503, b"unavailable")) as fake:
+        slo = prom_slo(fake.url)
+        first = slo_pull_prometheus(slo=slo, now=NOW)
+        assert (first.status, first.stored) == (PullStatus.NO_DATA, 0)
+        assert "HTTP 503" in first.reason
+        fake.answer = healthy
+        assert slo_pull_prometheus(slo=slo, now=NOW).stored == 3
+
+
 def test_failure_keeps_what_came_before_and_the_next_run_retries_from_the_gap(prom_slo):
     broken_at = (NOW - MINUTE).timestamp()  # the second interval's end
 
     def flaky(query, at):
-        return (503, b"unavailable") if at == broken_at else healthy(query, at)
+        empty = (200, {"status": "success", "data": {"resultType": "vector", "result": []}})
+        return empty if at == broken_at else healthy(query, at)
 
     with FakePrometheus(flaky) as fake:
         slo = prom_slo(fake.url)
         first = slo_pull_prometheus(slo=slo, now=NOW)
         assert (first.status, first.stored) == (PullStatus.NO_DATA, 1)
-        assert "HTTP 503" in first.reason
+        assert "empty result" in first.reason
         fake.answer = healthy
         second = slo_pull_prometheus(slo=slo, now=NOW)
     assert (second.status, second.stored) == (PullStatus.OK, 2)
