@@ -51,7 +51,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every response carries X-Request-ID and every log line the request id.
     "opsportal.observability.middleware.RequestIdMiddleware",
-    # Probes answer before the host check and the HTTPS redirect (a pod-IP probe over plain HTTP).
+    # Probes and /metrics answer before the host check and the HTTPS redirect (pod IP, plain HTTP).
     "opsportal.observability.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files with compressed, hashed names straight from the web process (no nginx needed).
@@ -237,7 +237,7 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("OPSPORTAL_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Health probes come over plain HTTP from the orchestrator (they are answered before this anyway).
-SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)", r"^metrics$"]
 SILENCED_SYSTEM_CHECKS = env_list("OPSPORTAL_SILENCED_CHECKS", [])
 
 # --- OpsPortal -------------------------------------------------------------

@@ -41,9 +41,10 @@ class RequestIdMiddleware:
 
 
 class HealthProbeMiddleware:
-    """/healthz, /healthz/live and /healthz/ready answer here, before SecurityMiddleware's HTTPS
-    redirect and before anything calls request.get_host(): an orchestrator probes a pod IP over
-    plain HTTP, which ALLOWED_HOSTS and SECURE_SSL_REDIRECT would otherwise refuse."""
+    """/healthz, /healthz/live, /healthz/ready and /metrics answer here, before SecurityMiddleware's
+    HTTPS redirect and before anything calls request.get_host(): an orchestrator probes, and
+    Prometheus scrapes, a pod IP over plain HTTP, which ALLOWED_HOSTS and SECURE_SSL_REDIRECT would
+    otherwise refuse. /metrics keeps its own token or address check."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -51,11 +52,13 @@ class HealthProbeMiddleware:
     def __call__(self, request):
         if request.method in ("GET", "HEAD"):
             from opsportal import health
+            from opsportal.observability.metrics import metrics
 
             view = {
                 "/healthz": health.healthz,
                 "/healthz/live": health.healthz_live,
                 "/healthz/ready": health.healthz_ready,
+                "/metrics": metrics,
             }.get(request.path_info)
             if view is not None:
                 return view(request)

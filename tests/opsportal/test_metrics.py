@@ -123,3 +123,13 @@ def test_constant_number_of_queries_per_scrape(project, service):
         scrape = samples()
     assert len(large) == len(small) <= 12
     assert len({ls for (name, ls) in scrape if name == "opsportal_slo_sli_percent"}) == 6
+
+
+@pytest.mark.django_db
+def test_prometheus_scrapes_a_pod_address_over_plain_http(client, settings):
+    settings.OPSPORTAL = {**settings.OPSPORTAL, "METRICS_TOKEN": TOKEN, "METRICS_ALLOW": []}
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["ops.example.com"]
+    response = client.get("/metrics", HTTP_HOST="10.244.3.17:8000", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    assert client.get("/metrics", HTTP_HOST="10.244.3.17:8000").status_code == 403

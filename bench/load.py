@@ -1,0 +1,467 @@
+"""Load test of the production shape (issue 17): bin/run-prod on PostgreSQL and Redis.
+
+    .venv/bin/python bench/load.py                      # 60 s, 50 API users, storm 20/s over 200 groups
+    .venv/bin/python bench/load.py --duration 20 --users 10 --storm-rate 5    # a quick look
+
+It creates a fresh PostgreSQL database (--db), seeds the demo (`seed_demo --force`), makes an API
+token, an Alertmanager integration and a push SLO, starts `bin/run-prod --web 4 --qclusters 2`
+with DEBUG off, then runs for --duration seconds, all at once:
+
+- --users API users (threads with keep-alive connections, --think seconds between requests):
+  reads of incident, SLO and evidence lists and of SLO status; writes of SLI measurements (one
+  new interval each) and incident declarations;
+- an Alertmanager storm: --storm-rate notifications a second over --groups distinct groups
+  (v4 payloads, every group re-notified several times, as Alertmanager does);
+- --admin-users logged-in admin sessions viewing the home page and two changelists.
+
+Afterwards it waits for the task queue to drain and checks that every alert group became exactly
+one incident, that every accepted measurement and declaration is stored, and prints requests per
+second, p50/p95/p99 per endpoint and errors (also as JSON with --json FILE). Exit status 1 when a
+5xx happened or something was lost. The load generator runs on the same machine as the portal.
+"""
+
+import argparse
+import http.client
+import http.cookiejar
+import json
+import os
+import queue
+import random
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PY = str(REPO / ".venv" / "bin" / "python")
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--duration", type=float, default=60)
+    p.add_argument("--users", type=int, default=50)
+    p.add_argument("--think", type=float, default=0.5, help="seconds an API user waits between requests")
+    p.add_argument("--storm-rate", type=float, default=20, help="Alertmanager notifications per second")
+    p.add_argument("--groups", type=int, default=200)
+    p.add_argument("--admin-users", type=int, default=3)
+    p.add_argument("--web", type=int, default=4, help="gunicorn workers")
+    p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    p.add_argument("--qclusters", type=int, default=2)
+    p.add_argument("--port", type=int, default=8610)
+    p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL (no db)")
+    p.add_argument("--db", default="opsportal_load")
+    p.add_argument("--redis", default=os.environ.get("OPSPORTAL_REDIS_URL", "redis://127.0.0.1:6379/6"))
+    p.add_argument("--json", help="write the results here too")
+    return p.parse_args()
+
+
+# --- the portal ---------------------------------------------------------------------------------
+
+def portal_env(args, var_dir: Path) -> dict:
+    return {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",
+        "DATABASE_URL": f"{args.pg}/{args.db}",
+        "OPSPORTAL_REDIS_URL": args.redis,
+        "OPSPORTAL_Q_NAME": f"load-{uuid.uuid4().hex[:8]}",
+        "OPSPORTAL_VAR_DIR": str(var_dir),
+        "OPSPORTAL_DEMO_PASSWORD": "load-test-password",
+        "HOST": "127.0.0.1", "PORT": str(args.port),
+        "GUNICORN_THREADS": str(args.threads),
+        # Request lines at INFO would be the busiest thing on the box; warnings and errors still show.
+        "LOG_LEVEL": "WARNING",
+        # Responder emails go to a local SMTP sink started by this script (see smtp_sink).
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+    }
+
+
+def smtp_sink():
+    """A local SMTP server that accepts and drops every message (aiosmtpd, from the test extra)."""
+    import socket as _socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    with _socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller
+
+
+def manage(env, *argv, code: str | None = None) -> str:
+    cmd = [PY, "manage.py", *argv] if code is None else [PY, "manage.py", "shell", "-c", code]
+    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    if result.returncode:
+        sys.exit(f"{' '.join(cmd[:4])} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def recreate_database(args):
+    import psycopg
+
+    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{args.db}"')
+        conn.execute(f'CREATE DATABASE "{args.db}"')
+
+
+SETUP = """
+import json
+from opsportal.models import Project, Service
+from slos.services import slo_create
+project = Project.objects.get(slug="shop")
+service = Service.objects.filter(project=project).first()
+slo = slo_create(project=project, service=service, name="Load test availability", slug="load-test-availability",
+                 objective="99.9")
+print(json.dumps({"slo": slo.pk}))
+"""
+
+VERIFY = """
+import json
+from django.db.models import Count
+from incidents.models import Incident
+from slos.models import SLIMeasurement
+# Only the storm's groups (the demo data has Alertmanager incidents of its own).
+by_group = list(Incident.objects.filter(source="alertmanager", group_key__contains='{group="g')
+                .values("group_key").annotate(n=Count("id"))
+                .values_list("n", flat=True))
+print(json.dumps({
+    "alert_groups": len(by_group), "alert_groups_with_one_incident": sum(1 for n in by_group if n == 1),
+    "alert_incidents": sum(by_group),
+    "measurements": SLIMeasurement.objects.filter(slo__slug="load-test-availability").count(),
+    "declared": Incident.objects.filter(source="api", title__startswith="Load test").count(),
+}))
+"""
+
+
+# --- the load ---------------------------------------------------------------------------------
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rows: list[tuple[str, float, int]] = []
+
+    def add(self, name, seconds, status):
+        with self.lock:
+            self.rows.append((name, seconds, status))
+
+
+class Client:
+    """One keep-alive connection; reconnects after an error."""
+
+    def __init__(self, port, headers=None):
+        self.port, self.headers, self.conn = port, headers or {}, None
+
+    def request(self, method, path, body=None, headers=None):
+        data = json.dumps(body).encode() if body is not None else None
+        all_headers = {**self.headers, **(headers or {})}
+        if data is not None:
+            all_headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                self.conn.request(method, path, body=data, headers=all_headers)
+                response = self.conn.getresponse()
+                payload = response.read()
+                return response.status, payload, response
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def timed(recorder, name, func):
+    started = time.perf_counter()
+    try:
+        status, payload, _ = func()
+    except Exception:
+        status, payload = 599, b""  # connection error: counted as a server error
+    recorder.add(name, time.perf_counter() - started, status)
+    return status, payload
+
+
+def api_user(args, recorder, stop, token, slo_ids, load_slo, counter, accepted):
+    client = Client(args.port, {"Authorization": f"Token {token}"})
+    rng = random.Random()
+    ops = [
+        ("GET incidents", 20), ("GET slos", 15), ("GET slo status", 15), ("GET evidence", 15),
+        ("POST measurement", 25), ("POST incident", 5),
+    ]
+    names, weights = zip(*ops, strict=True)
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    while not stop.is_set():
+        op = rng.choices(names, weights)[0]
+        if op == "GET incidents":
+            timed(recorder, op, lambda: client.request("GET", "/api/v1/incidents/?project=shop"))
+        elif op == "GET slos":
+            timed(recorder, op, lambda: client.request("GET", "/api/v1/slos/?project=shop"))
+        elif op == "GET slo status":
+            slo = rng.choice(slo_ids)
+            timed(recorder, op, lambda slo=slo: client.request("GET", f"/api/v1/slos/{slo}/status/"))
+        elif op == "GET evidence":
+            timed(recorder, op, lambda: client.request("GET", "/api/v1/evidence/?project=shop"))
+        elif op == "POST measurement":
+            with counter["lock"]:
+                counter["n"] += 1
+                n = counter["n"]
+            start = base + timedelta(minutes=n)  # every write is a new interval
+            row = {"start": start.isoformat(), "end": (start + timedelta(minutes=1)).isoformat(),
+                   "good": 999, "total": 1000}
+            status, _ = timed(recorder, op, lambda row=row: client.request(
+                "POST", f"/api/v1/slos/{load_slo}/measurements/", [row]))
+            if status == 200:
+                with counter["lock"]:
+                    accepted["measurements"] += 1
+        else:
+            status, _ = timed(recorder, op, lambda: client.request("POST", "/api/v1/incidents/", {
+                "project": "shop", "title": f"Load test {uuid.uuid4().hex[:6]}", "severity": "SEV4"}))
+            if status == 201:
+                with counter["lock"]:
+                    accepted["declared"] += 1
+        stop.wait(args.think * rng.uniform(0.5, 1.5))
+
+
+def alertmanager_payload(group: int, sent_at: datetime) -> dict:
+    labels = {"alertname": "LoadTestErrors", "group": f"g{group:03d}", "severity": "critical",
+              "service": "checkout"}
+    return {
+        "version": "4", "groupKey": f'{{}}:{{group="g{group:03d}"}}', "truncatedAlerts": 0, "status": "firing",
+        "receiver": "opsportal", "groupLabels": {"group": f"g{group:03d}"}, "commonLabels": labels,
+        "commonAnnotations": {"summary": f"Load test group {group}"}, "externalURL": "http://alertmanager:9093",
+        "alerts": [{
+            "status": "firing", "labels": labels, "annotations": {"summary": f"Load test group {group}"},
+            "startsAt": "2026-11-30T23:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus:9090/graph", "fingerprint": f"{group:016x}",
+        }],
+    }
+
+
+def storm(args, recorder, stop, integration_token, sent):
+    """--storm-rate notifications a second, paced by a clock, sent by a few threads so a slow
+    response does not lower the rate."""
+    work: queue.Queue = queue.Queue()
+
+    def sender():
+        client = Client(args.port, {"Authorization": f"Bearer {integration_token}"})
+        while True:
+            item = work.get()
+            if item is None:
+                return
+            timed(recorder, "POST alertmanager", lambda item=item: client.request(
+                "POST", "/api/v1/alerts/alertmanager/", alertmanager_payload(item, datetime.now(UTC))))
+
+    senders = [threading.Thread(target=sender, daemon=True) for _ in range(8)]
+    for thread in senders:
+        thread.start()
+    started, i = time.monotonic(), 0
+    while not stop.is_set():
+        due = started + i / args.storm_rate
+        if stop.wait(max(due - time.monotonic(), 0)):
+            break
+        work.put(i % args.groups)
+        sent["storm"] += 1
+        i += 1
+    for _ in senders:
+        work.put(None)
+    for thread in senders:
+        thread.join(60)
+
+
+def admin_user(args, recorder, stop, password):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://127.0.0.1:{args.port}"
+    opener.open(f"{base}/admin/login/", timeout=30).read()
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    form = urllib.parse.urlencode({"username": "manager", "password": password, "csrfmiddlewaretoken": csrf,
+                                   "next": "/admin/"}).encode()
+    opener.open(urllib.request.Request(f"{base}/admin/login/", data=form, headers={"Referer": f"{base}/admin/"}),
+                timeout=30).read()
+    pages = [("GET admin home", "/admin/"), ("GET admin incidents", "/admin/incidents/incident/"),
+             ("GET admin slos", "/admin/slos/slo/")]
+    rng = random.Random()
+    while not stop.is_set():
+        name, path = rng.choice(pages)
+
+        def get(path=path):
+            try:
+                response = opener.open(f"{base}{path}", timeout=30)
+                return response.status, response.read(), response
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read(), exc
+
+        timed(recorder, name, get)
+        stop.wait(1.0 * rng.uniform(0.5, 1.5))
+
+
+def percentile(values, q):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def report(recorder, duration):
+    by_name: dict[str, list] = {}
+    for name, seconds, status in recorder.rows:
+        by_name.setdefault(name, []).append((seconds, status))
+    lines, results = [], {}
+    header = f"{'endpoint':<22}{'requests':>9}{'rps':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'5xx':>6}{'4xx':>6}"
+    lines.append(header)
+    for name in sorted(by_name):
+        rows = by_name[name]
+        ms = [s * 1000 for s, _ in rows]
+        e5 = sum(1 for _, st in rows if st >= 500)
+        e4 = sum(1 for _, st in rows if 400 <= st < 500)
+        results[name] = {"requests": len(rows), "rps": round(len(rows) / duration, 1),
+                         "p50_ms": round(percentile(ms, 50), 1), "p95_ms": round(percentile(ms, 95), 1),
+                         "p99_ms": round(percentile(ms, 99), 1), "errors_5xx": e5, "errors_4xx": e4,
+                         "mean_ms": round(statistics.fmean(ms), 1)}
+        r = results[name]
+        lines.append(f"{name:<22}{r['requests']:>9}{r['rps']:>8}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}"
+                     f"{e5:>6}{e4:>6}")
+    total = len(recorder.rows)
+    lines.append(f"{'all':<22}{total:>9}{round(total / duration, 1):>8}")
+    return "\n".join(lines), results
+
+
+def wait_ready(port, process, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit("bin/run-prod exited before it was ready")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/ready", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    sys.exit("the portal did not become ready")
+
+
+def warm_up(port, token, slo_ids):
+    """A few untimed reads, so every gunicorn worker has imported its views and opened its connections."""
+    client = Client(port, {"Authorization": f"Token {token}"})
+    for _ in range(16):
+        for path in ("/api/v1/incidents/?project=shop", "/api/v1/slos/?project=shop",
+                     f"/api/v1/slos/{slo_ids[0]}/status/", "/api/v1/evidence/?project=shop", "/admin/login/"):
+            client.request("GET", path)
+        client.conn.close()
+        client.conn = None  # a new connection may land on another worker
+
+
+def queue_length(env) -> int:
+    import redis
+
+    return redis.from_url(env["OPSPORTAL_REDIS_URL"]).llen(f"django_q:{env['OPSPORTAL_Q_NAME']}:q")
+
+
+def main():
+    args = parse_args()
+    var_dir = Path(tempfile.mkdtemp(prefix="opsportal-load-"))
+    env = portal_env(args, var_dir)
+    sink = smtp_sink()
+    env["EMAIL_PORT"] = str(sink.port)
+    print(f"setting up a fresh database {args.db} ...", flush=True)
+    recreate_database(args)
+    manage(env, "migrate", "--noinput")
+    manage(env, "setup_schedules")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    manage(env, "seed_demo", "--force")
+    token = manage(env, "create_api_token", "operator").strip().splitlines()[-1]
+    integration = manage(env, "create_alert_integration", "shop", "--name", "load-test",
+                         "--default-severity", "SEV3").strip().splitlines()[-1]
+    load_slo = json.loads(manage(env, code=SETUP).strip().splitlines()[-1])["slo"]
+
+    print(f"starting bin/run-prod --web {args.web} --qclusters {args.qclusters} ...", flush=True)
+    log = open(var_dir / "run-prod.log", "w")
+    server = subprocess.Popen([str(REPO / "bin" / "run-prod"), "--web", str(args.web), "--qclusters",
+                               str(args.qclusters), "--skip-deploy-steps"], cwd=REPO, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_ready(args.port, server)
+        status, payload, _ = Client(args.port, {"Authorization": f"Token {token}"}).request(
+            "GET", "/api/v1/slos/?project=shop&page_size=100")
+        slo_ids = [row["id"] for row in json.loads(payload)["results"]]
+
+        warm_up(args.port, token, slo_ids)
+        recorder, stop = Recorder(), threading.Event()
+        counter, accepted, sent = {"n": 0, "lock": threading.Lock()}, {"measurements": 0, "declared": 0}, {"storm": 0}
+        threads = [threading.Thread(target=api_user, args=(args, recorder, stop, token, slo_ids, load_slo,
+                                                           counter, accepted)) for _ in range(args.users)]
+        threads += [threading.Thread(target=admin_user, args=(args, recorder, stop, env["OPSPORTAL_DEMO_PASSWORD"]))
+                    for _ in range(args.admin_users)]
+        threads.append(threading.Thread(target=storm, args=(args, recorder, stop, integration, sent)))
+        print(f"running {args.duration:g} s: {args.users} API users, storm {args.storm_rate:g}/s over "
+              f"{args.groups} groups, {args.admin_users} admin users ...", flush=True)
+        began = time.monotonic()
+        for thread in threads:
+            thread.start()
+        time.sleep(args.duration)
+        stop.set()
+        for thread in threads:
+            thread.join(120)
+        elapsed = time.monotonic() - began
+
+        deadline = time.monotonic() + 120
+        while queue_length(env) and time.monotonic() < deadline:
+            time.sleep(1)
+        left = queue_length(env)
+        stored = json.loads(manage(env, code=VERIFY).strip().splitlines()[-1])
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+        sink.stop()
+
+    table, results = report(recorder, args.duration)
+    groups_hit = min(sent["storm"], args.groups)
+    checks = {
+        "alert groups sent": groups_hit,
+        "alert groups with exactly one incident": stored["alert_groups_with_one_incident"],
+        "alert incidents": stored["alert_incidents"],
+        "measurements accepted": accepted["measurements"], "measurements stored": stored["measurements"],
+        "incidents declared": accepted["declared"], "declared incidents stored": stored["declared"],
+        "tasks left in the queue": left,
+    }
+    ok = (
+        stored["alert_groups"] == groups_hit == stored["alert_groups_with_one_incident"] == stored["alert_incidents"]
+        and accepted["measurements"] == stored["measurements"] and accepted["declared"] == stored["declared"]
+        and all(r["errors_5xx"] == 0 for r in results.values())
+    )
+    print(table)
+    print(f"load window {args.duration:g} s (rps over it); {elapsed:.1f} s until the last in-flight request "
+          f"returned; storm notifications sent {sent['storm']}")
+    for key, value in checks.items():
+        print(f"  {key}: {value}")
+    print("RESULT:", "OK (0 5xx, nothing lost)" if ok else "PROBLEM (see above)")
+    print(f"server log: {var_dir / 'run-prod.log'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "elapsed_s": elapsed, "endpoints": results,
+                                               "checks": checks, "ok": ok}, indent=2))
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
