@@ -2,6 +2,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
+from opsportal.exit_codes import BAD_INPUT
+
 
 class Command(BaseCommand):
     help = "Print the API token of USER, creating it if needed (--rotate replaces it)."
@@ -15,9 +17,9 @@ class Command(BaseCommand):
         try:
             user = User.objects.get(**{User.USERNAME_FIELD: username})
         except User.DoesNotExist as exc:
-            raise CommandError(f"No user named {username!r}.") from exc
+            raise CommandError(f"No user named {username!r}.", returncode=BAD_INPUT) from exc
         if not user.is_active:
-            raise CommandError(f"User {username!r} is inactive.")
+            raise CommandError(f"User {username!r} is inactive.", returncode=BAD_INPUT)
         if rotate:
             Token.objects.filter(user=user).delete()
         token, _ = Token.objects.get_or_create(user=user)
