@@ -4,9 +4,9 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from opsportal.models import ApiToken
 from opsportal.roles import MANAGERS, OPERATORS, VIEWERS, sync_role_permissions
 from tests.factories import ProjectFactory, ServiceFactory, UserFactory
 
@@ -78,8 +78,8 @@ def api_as():
 
     def make(user):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, secret = ApiToken.objects.create(user=user, expiry=None, name="tests")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
         return client
 
     return make

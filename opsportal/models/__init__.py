@@ -1,3 +1,4 @@
+from opsportal.models.api_tokens import ApiToken
 from opsportal.models.approvals import Approval, ApprovalDecision, ApprovalKind
 from opsportal.models.evidence import EvidenceKind, EvidenceRecord, EvidenceSource
 from opsportal.models.heartbeat import WorkerHeartbeat
@@ -6,6 +7,7 @@ from opsportal.models.projects import Project, Service, ServiceTier
 from opsportal.models.validation import Manifest, ValidationEntry, ValidationResult
 
 __all__ = [
+    "ApiToken",
     "Approval",
     "ApprovalDecision",
     "ApprovalKind",
