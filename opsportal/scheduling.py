@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.models import Schedule
 
-from opsportal.registry import app_modules
+from opsportal.registry import OPSPORTAL_APPS, app_modules
 
 ALLOWED_KEYS = {"name", "func", "schedule_type", "minutes", "cron", "kwargs", "args", "repeats", "cluster"}
 
@@ -49,3 +49,23 @@ def register_schedules() -> list[tuple[str, bool]]:
                 schedule.save(update_fields=["next_run"])
             results.append((entry["name"], created))
     return results
+
+
+def is_ours(name: str | None) -> bool:
+    """A schedule name in an OpsPortal app's namespace (`<app>.<job>`), i.e. one only
+    `setup_schedules` manages. Unnamed and other schedules (made by hand) are left alone."""
+    return bool(name) and name.split(".", 1)[0] in OPSPORTAL_APPS and "." in name
+
+
+def remove_undeclared_schedules() -> list[str]:
+    """Delete the named schedules of OpsPortal apps that no app declares any more
+    (a job renamed or dropped), so a removed function is not called every few minutes
+    and failing. Returns the names removed."""
+    declared = {entry["name"] for entry in collect_schedules()}
+    stale = [
+        schedule for schedule in Schedule.objects.exclude(name__in=declared).exclude(name=None).exclude(name="")
+        if is_ours(schedule.name)
+    ]
+    for schedule in stale:
+        schedule.delete()
+    return sorted(schedule.name for schedule in stale)

@@ -176,8 +176,37 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "opsportal.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    # Throttles (opsportal.api.throttling; docs/security.md): a 429 with Retry-After past the rate.
+    "DEFAULT_THROTTLE_CLASSES": ["opsportal.api.throttling.AnonThrottle", "opsportal.api.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("OPSPORTAL_THROTTLE_ANON", "60/min"),
+        "user": env_str("OPSPORTAL_THROTTLE_USER", "600/min"),
+        # Per alert integration on the Alertmanager webhook: an alert storm fits; Alertmanager retries a 429.
+        "alerts": env_str("OPSPORTAL_THROTTLE_ALERTS", "1200/min"),
+        # Failed API or integration token attempts per client address.
+        "token_failures": env_str("OPSPORTAL_THROTTLE_TOKEN_FAILURES", "20/hour"),
+    },
+    # Proxies in front of the app that append to X-Forwarded-For (the client address for throttles).
+    "NUM_PROXIES": env_int("OPSPORTAL_NUM_PROXIES", 0) or None,
 }
+
+# --- Login brute force (django-axes; docs/security.md) ----------------------
+# After AXES_FAILURE_LIMIT failed logins a username, and separately a client
+# address, is locked for AXES_COOLOFF_TIME; a superuser unlocks early in the
+# admin (Axes > Access attempts: delete the row) or with `manage.py axes_reset`.
+INSTALLED_APPS += ["axes", "knox"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("OPSPORTAL_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("OPSPORTAL_LOGIN_LOCKOUT_HOURS", 1) or None  # 0: locked until unlocked
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env_int("OPSPORTAL_NUM_PROXIES", 0) or None
+
+# --- API tokens (django-rest-knox; docs/security.md) -------------------------
+# Stored as digests, several per user, named, optionally expiring (create_api_token --expires-days).
+KNOX_TOKEN_MODEL = "opsportal.ApiToken"
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpsPortal API",
     "DESCRIPTION": "SLOs, incidents, postmortems, action items, retrospectives, runbooks and phase evidence.",

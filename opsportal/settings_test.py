@@ -12,6 +12,9 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+# The suite sends many requests per user within a minute; tests of throttling set their own rates.
+for _scope in ("ANON", "USER", "ALERTS", "TOKEN_FAILURES"):
+    os.environ.setdefault(f"OPSPORTAL_THROTTLE_{_scope}", "100000/min")
 os.environ.setdefault("OPSPORTAL_VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
 
 from opsportal.settings import *  # noqa: E402,F403

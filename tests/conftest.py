@@ -6,10 +6,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_save
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from opsportal.models import Project
+from opsportal.models import ApiToken, Project
 from opsportal.roles import MANAGERS, OPERATORS, VIEWERS, sync_role_permissions
 from tests.factories import ProjectFactory, ServiceFactory, UserFactory
 from tests.memberships import on_groups_changed, on_project_saved
@@ -99,8 +98,8 @@ def api_as():
 
     def make(user):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, secret = ApiToken.objects.create(user=user, expiry=None, name="tests")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
         return client
 
     return make

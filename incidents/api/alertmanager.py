@@ -17,7 +17,9 @@ from rest_framework.views import APIView
 
 from incidents.models import AlertIntegration, AlertStatus
 from incidents.services.alerts import alert_integration_authenticate, alertmanager_ingest
+from opsportal.api.authentication import guard_token_attempt
 from opsportal.api.parsers import SafeJSONParser
+from opsportal.api.throttling import AlertIntegrationThrottle
 
 # Alertmanager sends the zero time for "not ended yet".
 ZERO_TIME_YEAR = 1
@@ -32,7 +34,10 @@ class AlertIntegrationAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Authorization must be 'Bearer <token>'.")
-        integration = alert_integration_authenticate(parts[1].decode(errors="replace"))
+        return guard_token_attempt(request, lambda: self._integration(parts[1].decode(errors="replace")))
+
+    def _integration(self, token):
+        integration = alert_integration_authenticate(token)
         if integration is None:
             raise exceptions.AuthenticationFailed("Unknown or inactive alert integration token.")
         return AnonymousUser(), integration
@@ -152,7 +157,7 @@ class AlertmanagerWebhookView(APIView):
     authentication_classes = [AlertIntegrationAuthentication]
     permission_classes = [IsAlertIntegration]
     parser_classes = [SafeJSONParser]
-    throttle_classes = []
+    throttle_classes = [AlertIntegrationThrottle]
 
     @extend_schema(
         operation_id="alerts_alertmanager_webhook",

@@ -13,6 +13,8 @@ ACCESS = {
     "opsportal.WorkerHeartbeat": organisation_wide(),
     # A run of an admin action is its requester's own (its admin shows each person their runs).
     "opsportal.BulkActionRun": organisation_wide(),
+    # API tokens belong to a person, not a project (their admin shows owners their own; Managers all).
+    "opsportal.ApiToken": organisation_wide(),
     # Who may grant roles in a project is itself project configuration: its Managers.
     "access.ProjectMembership": scoped("project", configuration=True),
 }

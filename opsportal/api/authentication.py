@@ -1,20 +1,43 @@
-from rest_framework.authentication import TokenAuthentication, get_authorization_header
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from rest_framework import exceptions
+from rest_framework.authentication import get_authorization_header
+
+from opsportal.api.throttling import TokenFailureThrottle
 
 
-class TokenOrBearerAuthentication(TokenAuthentication):
-    """`Authorization: Token <key>` or `Authorization: Bearer <key>`."""
+def guard_token_attempt(request, authenticate):
+    """Run `authenticate()`, counting a failure against the client; refuse with a 429
+    a client that has failed too often (a token brute force)."""
+    throttle = TokenFailureThrottle()
+    throttle.check(request)
+    try:
+        return authenticate()
+    except exceptions.AuthenticationFailed:
+        throttle.record_failure(request)
+        raise
 
-    keywords = ("Token", "Bearer")
+
+class TokenOrBearerAuthentication(KnoxTokenAuthentication):
+    """`Authorization: Token <secret>` or `Authorization: Bearer <secret>`, checked against
+    the hashed API tokens (opsportal.ApiToken, django-rest-knox): expired tokens and
+    inactive users are refused."""
+
+    keywords = ("token", "bearer")
 
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
-        if not parts:
+        if not parts or parts[0].decode(errors="replace").lower() not in self.keywords:
             return None
-        keyword = parts[0].decode(errors="replace")
-        if keyword.lower() not in {k.lower() for k in self.keywords}:
-            return None
-        self.keyword = keyword
-        return super().authenticate(request)
+        return guard_token_attempt(request, lambda: self._check(parts))
+
+    def _check(self, parts):
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Authorization must be 'Token <secret>' or 'Bearer <secret>'.")
+        try:
+            secret = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        return self.authenticate_credentials(secret.encode())
 
     def authenticate_header(self, request):
         return 'Token realm="api", Bearer realm="api"'

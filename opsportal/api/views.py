@@ -158,7 +158,9 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
             actor=request.user,
             **data.validated_data,
         )
-        return Response(s.EvidenceRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+        # With the request in the context the attachment is an absolute URI, as the schema promises.
+        output = s.EvidenceRecordSerializer(record, context=self.get_serializer_context())
+        return Response(output.data, status=status.HTTP_201_CREATED)
 
 
 class ValidationEntryViewSet(viewsets.ReadOnlyModelViewSet):

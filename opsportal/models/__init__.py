@@ -1,3 +1,4 @@
+from opsportal.models.api_tokens import ApiToken
 from opsportal.models.approvals import Approval, ApprovalDecision, ApprovalKind
 from opsportal.models.bulk import BulkActionRun, BulkActionStatus
 from opsportal.models.evidence import EvidenceKind, EvidenceRecord, EvidenceSource
@@ -7,6 +8,7 @@ from opsportal.models.projects import Project, Service, ServiceTier
 from opsportal.models.validation import Manifest, ValidationEntry, ValidationResult
 
 __all__ = [
+    "ApiToken",
     "Approval",
     "ApprovalDecision",
     "ApprovalKind",

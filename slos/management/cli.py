@@ -2,6 +2,7 @@
 
 from django.core.management.base import CommandError
 
+from opsportal.exit_codes import BAD_INPUT
 from opsportal.models import Project
 
 
@@ -9,7 +10,7 @@ def project_or_exit(slug: str) -> Project:
     """The project with `slug`, or exit status 2 naming it."""
     project = Project.objects.filter(slug=slug).first()
     if project is None:
-        raise CommandError(f"No project with slug {slug!r}.", returncode=2)
+        raise CommandError(f"No project with slug {slug!r}.", returncode=BAD_INPUT)
     return project
 
 
@@ -18,6 +19,9 @@ def write_text(command, text: str, output: str | None) -> None:
     if not output:
         command.stdout.write(text, ending="")
         return
-    with open(output, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise CommandError(f"output: cannot write {output}: {exc.strerror}", returncode=BAD_INPUT) from None
     command.stderr.write(f"Wrote {output}")

@@ -13,13 +13,13 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from opsportal.access.admin import ProjectScopedAdmin
 from opsportal.access.drf import ProjectRolePermissions, ProjectScopeFilter, required_perms
 from opsportal.access.registry import declaration, project_id_of
 from opsportal.api.urls import router
+from opsportal.models import ApiToken
 from tests.access.conftest import ROLES
 
 pytestmark = pytest.mark.no_group_memberships
@@ -29,8 +29,8 @@ SAMPLE_PATH_VALUES = {"phase": "phase6", "number": "1"}
 
 def client_for(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, secret = ApiToken.objects.create(user=user, expiry=None, name="tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     return client
 
 

@@ -5,14 +5,13 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from incidents.models import Incident, Postmortem
 from knowledgebase.models import ArticleKind
 from knowledgebase.services import article_create, article_publish
 from opsportal.access import projects_for, scope
-from opsportal.models import EvidenceRecord, Service
+from opsportal.models import ApiToken, EvidenceRecord, Service
 from tests.factories import ProjectFactory, ServiceFactory, UserFactory
 from tests.incidents.factories import declare
 from tests.incidents.postmortem_factories import in_review, resolved_incident
@@ -23,8 +22,8 @@ pytestmark = pytest.mark.no_group_memberships
 
 def api(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, secret = ApiToken.objects.create(user=user, expiry=None, name="tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     return client
 
 

@@ -56,6 +56,9 @@ def test_manual_evidence_with_attachment(api_as, operator, project):
     )
     assert response.status_code == 201, response.content
     record = EvidenceRecord.objects.get()
+    # A URI (format: uri in the schema), the same in the answer to the upload and on reading the record.
+    assert response.json()["attachment"] == f"http://testserver{record.attachment.url}"
+    assert api_as(operator).get(f"/api/v1/evidence/{record.pk}/").json()["attachment"] == response.json()["attachment"]
     assert record.source == "manual"
     assert record.created_by == operator
     assert record.attachment.read() == b"restore took 14 minutes"

@@ -16,10 +16,10 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from opsportal.models import ApiToken
 from opsportal.wsgi import application
 
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
@@ -54,8 +54,8 @@ def demo_token(django_db_setup, django_db_blocker):
     dominate the run), and empty the database again afterwards."""
     with django_db_blocker.unblock():
         call_command("seed_demo", stdout=io.StringIO())
-        token, _ = Token.objects.get_or_create(user=get_user_model().objects.get(username="admin"))
-        yield token.key
+        _, secret = ApiToken.objects.create(user=get_user_model().objects.get(username="admin"), expiry=None)
+        yield secret
         call_command("flush", "--no-input", stdout=io.StringIO())
 
 

@@ -33,3 +33,21 @@ def test_every_schedule_points_at_an_importable_function(db):
 def test_no_schedule_is_created_by_app_start_up(db):
     # Schedules exist only after setup_schedules, never from AppConfig.ready().
     assert not Schedule.objects.exists()
+
+
+def test_setup_schedules_removes_named_schedules_no_app_declares(db, capsys):
+    from django.utils import timezone
+
+    call_command("setup_schedules")
+    Schedule.objects.create(name="slos.dropped_job", func="slos.tasks.gone", next_run=timezone.now())
+    Schedule.objects.create(name="backup-by-hand", func="ops.backup", next_run=timezone.now())
+    Schedule.objects.create(name=None, func="ops.unnamed", next_run=timezone.now())
+    capsys.readouterr()
+    call_command("setup_schedules")
+    assert "removed  slos.dropped_job (no app declares it any more)" in capsys.readouterr().out
+    assert not Schedule.objects.filter(name="slos.dropped_job").exists()
+    # Not OpsPortal's to manage: a hand-made named schedule and an unnamed one stay.
+    assert set(Schedule.objects.filter(func__startswith="ops.").values_list("func", flat=True)) == {
+        "ops.backup", "ops.unnamed"}
+    assert Schedule.objects.filter(name__in=[e["name"] for e in collect_schedules()]).count() == len(
+        collect_schedules())

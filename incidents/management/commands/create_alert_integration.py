@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from incidents.models import Severity
 from incidents.services.alerts import alert_integration_create
+from opsportal.exit_codes import BAD_INPUT
 from opsportal.models import Project
 
 
@@ -19,11 +20,11 @@ class Command(BaseCommand):
     def handle(self, *args, project, name, default_severity, **options):
         found = Project.objects.filter(slug=project).first()
         if found is None:
-            raise CommandError(f"No project with slug {project!r}.")
+            raise CommandError(f"No project with slug {project!r}.", returncode=BAD_INPUT)
         try:
             integration, token = alert_integration_create(project=found, name=name, default_severity=default_severity)
         except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from exc
+            raise CommandError("; ".join(exc.messages), returncode=BAD_INPUT) from exc
         self.stderr.write(f"Created integration {integration} (id {integration.pk}). Store this token now; "
                           "only its hash is kept:")
         self.stdout.write(token)
