@@ -21,3 +21,10 @@ class OpsPortalConfig(AppConfig):
         from opsportal.roles import sync_role_permissions_after_migrate
 
         post_migrate.connect(sync_role_permissions_after_migrate, dispatch_uid="opsportal.sync_roles")
+
+        # The audit triggers' maintenance flag (see opsportal.audit.triggers) on every SQLite connection.
+        from django.db.backends.signals import connection_created
+
+        from opsportal.audit.triggers import register_sqlite_function
+
+        connection_created.connect(register_sqlite_function, dispatch_uid="opsportal.audit_sqlite_function")

@@ -1,4 +1,12 @@
-from opsportal.models.approvals import Approval, ApprovalDecision, ApprovalKind
+from opsportal.models.approvals import (
+    Approval,
+    ApprovalDecision,
+    ApprovalKind,
+    ApprovalSupersession,
+    Authorship,
+    AuthorshipRole,
+)
+from opsportal.models.chain import ORG_CHAIN, ChainHead, ChainLink, ManifestRevision
 from opsportal.models.evidence import EvidenceKind, EvidenceRecord, EvidenceSource
 from opsportal.models.heartbeat import WorkerHeartbeat
 from opsportal.models.notifications import Notification, NotificationStatus
@@ -9,6 +17,13 @@ __all__ = [
     "Approval",
     "ApprovalDecision",
     "ApprovalKind",
+    "ApprovalSupersession",
+    "Authorship",
+    "ChainHead",
+    "ChainLink",
+    "ManifestRevision",
+    "ORG_CHAIN",
+    "AuthorshipRole",
     "EvidenceKind",
     "EvidenceRecord",
     "EvidenceSource",

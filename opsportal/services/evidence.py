@@ -5,6 +5,7 @@ from django.db import transaction
 
 from opsportal.actors import recorded_person
 from opsportal.models import EvidenceRecord, EvidenceSource, Project
+from opsportal.services.chain import chain_append_record
 
 DEFAULT_PHASE = "phase6"
 
@@ -47,4 +48,5 @@ def log_evidence(
     record.full_clean(exclude=["payload_sha256", "attachment_sha256"])
     with transaction.atomic():
         record.save()
+        chain_append_record(record, actor=actor)
     return record

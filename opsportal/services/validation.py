@@ -5,8 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from opsportal.actors import recorded_person
-from opsportal.models import EvidenceSource, Manifest, Project, ValidationEntry, ValidationResult
+from opsportal.models import EvidenceSource, Manifest, ManifestRevision, Project, ValidationEntry, ValidationResult
 from opsportal.models.evidence import phase_validator
+from opsportal.services.chain import chain_append_record
 from opsportal.services.evidence import DEFAULT_PHASE, log_evidence
 
 ESCALATION_CHECK = "phase.escalation"
@@ -35,9 +36,13 @@ def phase_status(checks: dict) -> str:
     return ValidationResult.PASS
 
 
-def _save_manifest(manifest: Manifest) -> None:
+def _save_manifest(manifest: Manifest, actor=None) -> None:
+    """Every manifest change is kept (ManifestRevision) and joins the project's evidence chain."""
     manifest.revision += 1
     manifest.save(update_fields=["phases", "revision", "updated_at"])
+    revision = ManifestRevision.objects.create(project_id=manifest.project_id, revision=manifest.revision,
+                                               phases=manifest.phases)
+    chain_append_record(revision, actor=actor)
 
 
 def record_validation(
@@ -75,6 +80,7 @@ def record_validation(
             evidence=evidence,
             created_by=recorded_person(actor),
         )
+        chain_append_record(entry, actor=actor)
         if check == ESCALATION_CHECK:
             state["automation_enforced"] = False
         else:
@@ -85,7 +91,7 @@ def record_validation(
                 "automation_enforced": enforced,
             }
         state["status"] = phase_status(state["checks"])
-        _save_manifest(manifest)
+        _save_manifest(manifest, actor)
     return entry
 
 
@@ -132,5 +138,5 @@ def escalate_phase(*, project: Project, phase: str, reason: str, manual_evidence
                 "by": getattr(actor, "username", None),
             }
         )
-        _save_manifest(manifest)
+        _save_manifest(manifest, actor)
     return entry
