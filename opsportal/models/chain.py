@@ -61,6 +61,7 @@ class ManifestRevision(AppendOnlyModel):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="manifest_revisions")
     revision = models.PositiveIntegerField()
     phases = models.JSONField(default=dict, blank=True)
+    chain_head = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = AppendOnlyQuerySet.as_manager()

@@ -28,20 +28,24 @@ def _phase_state(manifest: Manifest, phase: str) -> dict:
 
 
 def phase_status(checks: dict) -> str:
-    """FAIL if any check's latest result failed, PASS if all passed, NO_CHECKS if none ran."""
+    """FAIL if any check's latest result failed, else NO_DATA if any had nothing to judge (never a PASS),
+    PASS if all passed, NO_CHECKS if none ran."""
     if not checks:
         return "NO_CHECKS"
-    if any(check["result"] == ValidationResult.FAIL for check in checks.values()):
+    results = {check["result"] for check in checks.values()}
+    if ValidationResult.FAIL in results:
         return ValidationResult.FAIL
+    if ValidationResult.NO_DATA in results:
+        return ValidationResult.NO_DATA
     return ValidationResult.PASS
 
 
 def _save_manifest(manifest: Manifest, actor=None) -> None:
     """Every manifest change is kept (ManifestRevision) and joins the project's evidence chain."""
     manifest.revision += 1
-    manifest.save(update_fields=["phases", "revision", "updated_at"])
+    manifest.save(update_fields=["phases", "revision", "chain_head", "updated_at"])
     revision = ManifestRevision.objects.create(project_id=manifest.project_id, revision=manifest.revision,
-                                               phases=manifest.phases)
+                                               phases=manifest.phases, chain_head=manifest.chain_head)
     chain_append_record(revision, actor=actor)
 
 
@@ -56,7 +60,7 @@ def record_validation(
     evidence=None,
     actor=None,
 ) -> ValidationEntry:
-    """Append a PASS/FAIL entry and move the manifest to it in the same transaction.
+    """Append a PASS/FAIL/NO_DATA entry and move the manifest to it in the same transaction.
 
     `automation_enforced` defaults to the phase's current flag, so entries made
     after an escalation say that automation was not enforced.
