@@ -54,10 +54,13 @@ def _within_target(project) -> dict:
         result = "FAIL"
         reasons.append(f"{share}% of the {total} incidents resolved in the last 90 days met their resolve target "
                        f"(at least {REQUIRED_SHARE}% required).")
+    if result == "PASS" and not total:
+        # Nothing resolved to measure: NO_DATA, never a PASS.
+        return {"gate": GATE, "result": "NO_DATA",
+                "reason": "No incidents resolved in the last 90 days; no open incident is past a target."}
     if result == "PASS":
         reasons.append(f"{met} of {total} incidents resolved in the last 90 days met their resolve target; "
-                       "no open incident is past a target." if total else
-                       "No incidents resolved in the last 90 days; no open incident is past a target.")
+                       "no open incident is past a target.")
     return {"gate": GATE, "result": result, "reason": " ".join(reasons)}
 
 

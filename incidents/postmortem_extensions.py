@@ -128,6 +128,9 @@ def postmortem_gates(project) -> list[dict]:
         if missing:
             reasons.append("Resolved significant incidents without a postmortem: " + ", ".join(missing) + ".")
         gates.append({"gate": "postmortem_process", "result": "FAIL", "reason": " ".join(reasons)})
+    elif not Postmortem.objects.for_project(project).exists():
+        gates.append({"gate": "postmortem_process", "result": "NO_DATA", "reason": (
+            "No postmortem written and no resolved significant incident needs one: nothing to judge yet.")})
     else:
         gates.append({"gate": "postmortem_process", "result": "PASS", "reason": (
             "Postmortems are started for every resolved significant incident and none is overdue; "
@@ -149,11 +152,12 @@ def postmortem_gates(project) -> list[dict]:
         total += 1
         lacking.append(incident.reference)
     gates.append({
-        "gate": "postmortems_for_significant", "result": "FAIL" if lacking else "PASS",
+        "gate": "postmortems_for_significant", "result": "FAIL" if lacking else ("PASS" if total else "NO_DATA"),
         "reason": (f"Significant incidents of the last 90 days past due without an approved postmortem: "
                    f"{', '.join(lacking[:10])}." if lacking else
                    f"{total} significant incident(s) of the last 90 days have an approved postmortem "
-                   "(or are still within the due time)."),
+                   "(or are still within the due time)." if total else
+                   "No significant incident of the last 90 days is past its postmortem due time: nothing to judge."),
     })
 
     items = ActionItem.objects.for_project(project)
@@ -167,10 +171,13 @@ def postmortem_gates(project) -> list[dict]:
     if stale_verification:
         problems.append(f"{stale_verification} done improvement(s) awaiting verification for more than "
                         f"{escalate_after_days()} days")
+    any_items = implemented or items.exists()
     gates.append({
-        "gate": "improvements_implemented", "result": "FAIL" if problems else "PASS",
+        "gate": "improvements_implemented", "result": "FAIL" if problems else ("PASS" if implemented else "NO_DATA"),
         "reason": ("; ".join(problems) + "." if problems else
-                   f"{implemented} action item(s) implemented; none long overdue or unverified."),
+                   f"{implemented} action item(s) implemented; none long overdue or unverified." if implemented else
+                   ("No action item implemented yet; none long overdue or unverified." if any_items else
+                    "No action items yet: nothing to judge.")),
     })
     return gates
 

@@ -29,3 +29,9 @@ class OpsPortalConfig(AppConfig):
 
         pre_execute.connect(task_started, dispatch_uid="opsportal.task_started")
         post_execute_in_worker.connect(task_finished, dispatch_uid="opsportal.task_finished")
+        # The audit triggers' maintenance flag (see opsportal.audit.triggers) on every SQLite connection.
+        from django.db.backends.signals import connection_created
+
+        from opsportal.audit.triggers import register_sqlite_function
+
+        connection_created.connect(register_sqlite_function, dispatch_uid="opsportal.audit_sqlite_function")

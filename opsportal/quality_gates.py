@@ -1,9 +1,10 @@
 """Quality gates: the specification's validation checkpoints and success criteria,
 computed from data.
 
-Each app's `gates.evaluate(project)` returns findings for some gate keys; a
-gate FAILs if any finding fails, PASSes if at least one passes and none fail,
-and is NO_DATA when no app says anything about it (never a silent PASS).
+Each app's `gates.evaluate(project)` returns findings (PASS, FAIL or NO_DATA) for some
+gate keys; a gate FAILs if any finding fails, is NO_DATA if any finding had nothing to
+judge or no app says anything about it, and PASSes only when every finding passed.
+NO_DATA is a result of its own: logged in the validation log and the manifest, never a PASS.
 """
 
 import logging
@@ -29,7 +30,7 @@ SUCCESS_CRITERIA = {
     "knowledge_accessible": "Operational knowledge documented and accessible",
 }
 GATES = {**CHECKPOINTS, **SUCCESS_CRITERIA}
-NO_DATA = "NO_DATA"
+NO_DATA = ValidationResult.NO_DATA
 logger = logging.getLogger(__name__)
 
 
@@ -44,12 +45,15 @@ def evaluate_gates(project: Project) -> list[dict]:
     rows = []
     for key, title in GATES.items():
         results = {f["result"] for f in findings[key]}
+        unknown = results - set(ValidationResult.values)
+        if unknown:
+            raise ValueError(f"gate {key} has findings with unknown results {sorted(unknown)}")
         if ValidationResult.FAIL in results:
             result = ValidationResult.FAIL
-        elif results:
-            result = ValidationResult.PASS
-        else:
+        elif not results or NO_DATA in results:
             result = NO_DATA
+        else:
+            result = ValidationResult.PASS
         rows.append({
             "gate": key,
             "title": title,
@@ -62,7 +66,7 @@ def evaluate_gates(project: Project) -> list[dict]:
 
 def gate_report(*, project: Project, phase: str = "phase6", actor=None) -> dict:
     """Evaluate the gates, write one `gate_report` evidence record and a validation
-    entry `gate.<key>` per gate with data (NO_DATA gates are reported, not logged as PASS)."""
+    entry `gate.<key>` per gate: PASS, FAIL or NO_DATA with the reasons (NO_DATA is never a PASS)."""
     rows = evaluate_gates(project)
     with transaction.atomic():
         evidence = log_evidence(
@@ -71,11 +75,10 @@ def gate_report(*, project: Project, phase: str = "phase6", actor=None) -> dict:
             payload={"gates": rows},
         )
         for row in rows:
-            if row["result"] != NO_DATA:
-                record_validation(
-                    project=project, phase=phase, check=f"gate.{row['gate']}", result=row["result"],
-                    details={"title": row["title"], "reasons": row["reasons"]}, evidence=evidence, actor=actor,
-                )
+            record_validation(
+                project=project, phase=phase, check=f"gate.{row['gate']}", result=row["result"],
+                details={"title": row["title"], "reasons": row["reasons"]}, evidence=evidence, actor=actor,
+            )
     return {"evidence_id": evidence.pk, "gates": rows}
 
 

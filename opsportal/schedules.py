@@ -24,4 +24,10 @@ SCHEDULES = [
         "schedule_type": "C",  # cron
         "cron": "30 6 * * *",
     },
+    {
+        "name": "opsportal.daily_evidence_chain_check",
+        "func": "opsportal.services.chain_audit.evidence_chain_check_all_projects",
+        "schedule_type": "C",  # cron
+        "cron": "15 5 * * *",
+    },
 ]

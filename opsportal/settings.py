@@ -274,6 +274,8 @@ SILENCED_SYSTEM_CHECKS = env_list("OPSPORTAL_SILENCED_CHECKS", [])
 # Raw SLI measurements older than this many days are pruned once rolled up (history reads the rollups).
 OPSPORTAL_SLI_RAW_RETENTION_DAYS = env_int("OPSPORTAL_SLI_RAW_RETENTION_DAYS", 35)
 OPSPORTAL_BASE_URL = env_str("OPSPORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Ed25519 private key (PEM, or base64 of the 32 raw bytes) that signs evidence exports (docs/evidence.md).
+OPSPORTAL_EVIDENCE_SIGNING_KEY = env_str("OPSPORTAL_EVIDENCE_SIGNING_KEY", "")
 
 OPSPORTAL = {
     # A worker is "up" for /healthz when its heartbeat is at most this old.

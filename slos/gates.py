@@ -13,7 +13,8 @@ STALE_AFTER = timedelta(minutes=10)
 def evaluate(project) -> list[dict]:
     slos = list(SLO.objects.filter(project=project).order_by("slug"))
     if not slos:
-        return [{"gate": "slo_monitoring", "result": "FAIL", "reason": "No SLO is defined for this project."}]
+        return [{"gate": "slo_monitoring", "result": "FAIL", "reason": "No SLO is defined for this project."},
+                {"gate": "slo_compliance", "result": "NO_DATA", "reason": "No SLO is defined: nothing to judge."}]
     now = timezone.now()
     monitoring = []
     stale = [s.slug for s in slos if s.evaluated_at is None or now - s.evaluated_at > STALE_AFTER]
@@ -40,4 +41,7 @@ def evaluate(project) -> list[dict]:
     elif with_data:
         findings.append({"gate": "slo_compliance", "result": "FAIL",
                          "reason": f"Compliance unknown (no data): {', '.join(no_data)}."})
+    else:
+        findings.append({"gate": "slo_compliance", "result": "NO_DATA",
+                         "reason": f"No SLO has data yet ({', '.join(no_data)}): nothing to judge."})
     return findings

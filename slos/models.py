@@ -309,13 +309,21 @@ class SLO(models.Model):
             return f"{objective} < {self.threshold_ms} ms"
         return objective
 
-    def approval_content(self) -> str:
-        """What a manager sees when recording an SLO compliance review (hashed into the Approval)."""
-        return (
-            f"SLO {self} ({self.name}) objective {self.target_display} over {self.window_label}: "
-            f"status {self.status}, SLI {self.last_sli}%, budget remaining {self.last_budget_remaining}%, "
-            f"1h burn rate {self.last_burn_rate_1h}, evaluated at {self.evaluated_at}"
-        )
+    def approval_content(self) -> dict:
+        """What a manager reviews (hashed as RFC 8785 JSON into the Approval): the definition as written,
+        its owner, and the compliance it showed."""
+
+        def text(value):
+            return None if value is None else str(value)
+
+        return {
+            "slo": self.pk, "project": self.project_id, "service": self.service_id, "slug": self.slug,
+            "name": self.name, "description": self.description, "sli_kind": self.sli_kind,
+            "objective": text(self.objective), "threshold_ms": self.threshold_ms, "window": self.window_label,
+            "owner": self.owner_id, "status": self.status, "sli": text(self.last_sli),
+            "budget_remaining": text(self.last_budget_remaining), "burn_rate_1h": text(self.last_burn_rate_1h),
+            "evaluated_at": self.evaluated_at.isoformat() if self.evaluated_at else None,
+        }
 
     def approval_authors(self):
         return [self.owner] if self.owner_id else []

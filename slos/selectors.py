@@ -306,14 +306,15 @@ def project_slo_summary(project) -> dict:
 
     `overall` is PASS only when there are SLOs and every one passes; NO_DATA without SLOs.
     """
-    from opsportal.models import EvidenceKind, EvidenceRecord
+    from opsportal.models import EvidenceKind, EvidenceRecord, EvidenceSource
 
     slos = list(
         SLO.objects.filter(project=project).select_related("service").with_open_alert_count()
         .order_by("service__name", "name")
     )
     last_run = (
-        EvidenceRecord.objects.filter(project=project, kind=EvidenceKind.SLO_STATUS).order_by("-created_at", "-id")
+        EvidenceRecord.objects.filter(project=project, kind=EvidenceKind.SLO_STATUS,
+                                      source=EvidenceSource.AUTOMATION).order_by("-created_at", "-id")
         .values("pk", "created_at", "payload__result").first()
     )
     if not slos:

@@ -45,10 +45,10 @@ class ActionItemForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "due_date" in self.fields:  # absent when read-only (a Viewer's page)
-            self.fields["due_date"].required = False
-            self.fields["due_date"].help_text = ("Leave empty for the default of the priority "
-                                                 "(P1 15, P2 30, P3 60 days).")
+        if "due_date" not in self.fields:  # read-only (done or verified item)
+            return
+        self.fields["due_date"].required = False
+        self.fields["due_date"].help_text = "Leave empty for the default of the priority (P1 15, P2 30, P3 60 days)."
 
 
 class VerifyForm(forms.Form):
@@ -76,7 +76,15 @@ class ActionItemAdmin(admin.ModelAdmin):
         return fields + (self.readonly_fields if obj else [])
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is not None and (obj.verified_at is not None or obj.status == ActionItemStatus.DONE):
+            # Done items move only by verify, reopen or reject; verified items are read-only for good.
+            return list(dict.fromkeys([*ActionItemForm.Meta.fields, *self.readonly_fields]))
         return self.readonly_fields + (["project", "postmortem"] if obj else [])
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.verified_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description="postmortem", ordering="postmortem__incident__reference")
     def postmortem_reference(self, obj):

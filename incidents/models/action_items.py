@@ -145,12 +145,19 @@ class ActionItem(models.Model):
         return self.status in OPEN_ITEM_STATUSES and self.due_date < (today or timezone.localdate())
 
     def approval_authors(self):
-        """The owner cannot verify their own item."""
+        """The owner cannot verify their own item (nor can earlier owners or editors: `Authorship`)."""
         return [self.owner_id]
 
-    def approval_content(self) -> str:
-        return "\n".join([
-            f"action item #{self.pk}: {self.title}", f"type={self.type} priority={self.priority}",
-            f"status={self.status} completed_at={self.completed_at}", f"ticket={self.ticket_url}",
-            self.description,
-        ])
+    def linked_summary(self) -> dict:
+        """What a postmortem's approved content says about this item."""
+        return {"id": self.pk, "title": self.title, "type": self.type, "owner": self.owner_id,
+                "due_date": self.due_date.isoformat() if self.due_date else None, "status": self.status}
+
+    def approval_content(self) -> dict:
+        """The canonical source a Manager verifies (hashed as RFC 8785 JSON)."""
+        return {
+            **self.linked_summary(),
+            "priority": self.priority, "description": self.description, "ticket_url": self.ticket_url,
+            "completed_at": self.completed_at.isoformat() if self.completed_at else None,
+            "postmortem": self.postmortem_id, "retrospective": self.retrospective_id, "review": self.review_id,
+        }

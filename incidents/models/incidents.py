@@ -229,14 +229,17 @@ class Incident(models.Model):
             commanders.add(self.commander_id)
         return sorted(commanders)
 
-    def approval_content(self) -> str:
-        lines = [
-            f"{self.reference} {self.title}",
-            f"severity={self.severity} status={self.status}",
-            f"impact_started_at={self.impact_started_at} detected_at={self.detected_at}",
-            f"acknowledged_at={self.acknowledged_at} mitigated_at={self.mitigated_at}",
-            f"resolved_at={self.resolved_at} closed_at={self.closed_at}",
-            f"summary={self.summary}",
-            f"customer_impact={self.customer_impact}",
-        ]
-        return "\n".join(lines)
+    def approval_content(self) -> dict:
+        """The response a Manager approves (hashed as RFC 8785 JSON): the record as written and who ran it."""
+
+        def when(value):
+            return value.isoformat() if value else None
+
+        return {
+            "incident": self.pk, "reference": self.reference, "title": self.title, "severity": self.severity,
+            "status": self.status, "summary": self.summary, "customer_impact": self.customer_impact,
+            "impact_started_at": when(self.impact_started_at), "detected_at": when(self.detected_at),
+            "acknowledged_at": when(self.acknowledged_at), "mitigated_at": when(self.mitigated_at),
+            "resolved_at": when(self.resolved_at), "closed_at": when(self.closed_at),
+            "commanders": self.approval_authors(),
+        }

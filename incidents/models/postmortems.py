@@ -140,16 +140,32 @@ class Postmortem(models.Model):
         return f"Postmortem {self.incident.reference}: {self.title}" if self.incident_id else self.title
 
     # --- approvals ---------------------------------------------------------
-    def approval_content(self) -> str:
-        """Exactly what a reviewer approves: the rendered, sanitized report text."""
-        return self.rendered_html
+    def approval_content(self) -> dict:
+        """Exactly what a reviewer approves: the canonical source, not a rendering of it. Every section's
+        Markdown as typed, the title, the set of authors and the linked action items (title, type, owner,
+        due date, status). Hashed as RFC 8785 JSON; a change to any of it is a change of content."""
+        return {
+            "postmortem": self.pk,
+            "incident": self.incident_id,
+            "title": self.title,
+            "sections": {field: getattr(self, field) or "" for field in SECTION_FIELDS},
+            "no_action_needed_reason": self.no_action_needed_reason or "",
+            "authors": self.approval_authors(),
+            "action_items": [item.linked_summary() for item in self.action_items.order_by("id")],
+        }
 
     def approval_authors(self):
-        """Four-eyes: the owner, every co-author, and anyone who edited the text (revisions after the
-        first, which only holds the prefilled draft) are authors and cannot decide on it."""
+        """Four-eyes: everyone who has owned, co-authored or edited the postmortem since it was created
+        (the current owner and co-authors, editors of revisions after the first, which only holds the
+        prefilled draft, and the authorship history) is an author and cannot decide on it."""
+        from opsportal.services.approvals import historic_author_ids  # models stay free of service imports
+
         authors = {self.owner_id} if self.owner_id else set()
+        if self.pk is None:
+            return sorted(authors)
         authors |= {user.pk for user in self.co_authors.all()}
         authors |= set(self.revisions.filter(number__gt=1, author__isnull=False).values_list("author_id", flat=True))
+        authors |= historic_author_ids(self)
         return sorted(authors)
 
     def missing_sections(self) -> list[str]:

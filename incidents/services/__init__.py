@@ -41,6 +41,7 @@ __all__ = [
 # Postmortems and action items (issue 5).
 from incidents.services.action_items import (  # noqa: E402
     action_item_create,
+    action_item_reject,
     action_item_reopen,
     action_item_set_status,
     action_item_verify,
@@ -55,7 +56,7 @@ from incidents.services.postmortems import (  # noqa: E402
 )
 
 __all__ += [
-    "action_item_create", "action_item_reopen", "action_item_set_status", "action_item_verify",
+    "action_item_create", "action_item_reject", "action_item_reopen", "action_item_set_status", "action_item_verify",
     "postmortem_create", "postmortem_decide", "postmortem_publish", "postmortem_request", "postmortem_submit",
     "postmortem_update",
 ]

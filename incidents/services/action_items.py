@@ -21,20 +21,23 @@ from incidents.models import (
 from incidents.postmortem_rules import action_item_due_days, escalate_after_days
 from opsportal.actors import recorded_person
 from opsportal.errors import InvalidTransition
-from opsportal.models import ApprovalDecision, ApprovalKind, EvidenceKind
+from opsportal.models import ApprovalDecision, ApprovalKind, AuthorshipRole, EvidenceKind
 from opsportal.services import approval_record, log_evidence
+from opsportal.services.approvals import authorship_record
 from opsportal.services.notifications import notify_once
 
 logger = logging.getLogger(__name__)
 St = ActionItemStatus
 VERIFY_PERMISSION = "incidents.verify_actionitem"
-# Allowed status changes (done and won't do can be reopened).
+# Allowed status changes by `action_item_set_status`. A done item moves only by verify, reopen or
+# reject (their own services, with their own rules); won't-do items can be reopened.
 TRANSITIONS = {
     St.OPEN: (St.IN_PROGRESS, St.DONE, St.WONT_DO),
     St.IN_PROGRESS: (St.OPEN, St.DONE, St.WONT_DO),
-    St.DONE: (St.OPEN, St.IN_PROGRESS),
+    St.DONE: (),
     St.WONT_DO: (St.OPEN,),
 }
+DONE_ITEM_STEPS = ("verify", "reopen", "reject")
 
 
 def default_due_date(priority: str, today=None):
@@ -78,7 +81,26 @@ def action_item_create(*, project, title: str, owner, actor=None, postmortem: Po
             type=type, priority=priority, owner=owner, ticket_url=ticket_url,
             due_date=due_date or default_due_date(priority), created_by=recorded_person(actor),
         )
+        authorship_record(subject=item, users=[owner], role=AuthorshipRole.OWNER)
+        _linked_postmortem_changed(item, actor, "action item added")
     return item
+
+
+def _linked_postmortem_changed(item: ActionItem, actor, what: str) -> None:
+    """A postmortem's approved content includes its action items: changing one changes the postmortem."""
+    if item.postmortem_id is None:
+        return
+    from incidents.services.postmortems import postmortem_content_changed  # cycle: postmortems import this module
+
+    postmortem_content_changed(postmortem=item.postmortem_id, actor=actor, reason=f"{what}: {item.title}")
+
+
+def _refuse_if_frozen(item: ActionItem, step: str) -> None:
+    """Verified items are read-only for good; done items only move by verify, reopen or reject."""
+    if item.verified_at is not None:
+        raise InvalidTransition({"status": "This item was verified; it is read-only. Open a new item instead."})
+    if item.status == St.DONE and step not in DONE_ITEM_STEPS:
+        raise InvalidTransition({"status": "This item is done: it can only be verified, reopened or rejected."})
 
 
 def _lock(item) -> ActionItem:
@@ -86,18 +108,21 @@ def _lock(item) -> ActionItem:
     return ActionItem.objects.select_for_update().select_related("project", "owner").get(pk=pk)
 
 
-def action_item_set_status(*, item: ActionItem, status: str, actor, reason: str = "") -> ActionItem:
+def action_item_set_status(*, item: ActionItem, status: str, actor, reason: str = "",
+                           _reopening: bool = False) -> ActionItem:
     """Move an item along open -> in_progress -> done (or won't do, with a required reason).
 
-    Done records the completion time; reopening clears it and any verification.
+    Done records the completion time. A done item changes only through verify, reopen or reject;
+    a verified item never changes.
     """
     if status not in St.values:
         raise ValidationError({"status": f"status must be one of {', '.join(St.values)}."})
     with transaction.atomic():
         item = _lock(item)
-        if status == item.status:
+        if status == item.status and item.verified_at is None:
             return item
-        if status not in TRANSITIONS[item.status]:
+        _refuse_if_frozen(item, "reopen" if _reopening else "status")
+        if status not in TRANSITIONS[item.status] and not (_reopening and status == St.OPEN):
             raise InvalidTransition({"status": f"{item.get_status_display()} cannot become {status}; allowed: "
                                                f"{', '.join(TRANSITIONS[item.status])}."})
         if item.verified_at is not None:
@@ -109,6 +134,7 @@ def action_item_set_status(*, item: ActionItem, status: str, actor, reason: str 
         item.wont_do_reason = reason if status == St.WONT_DO else ""
         item.completed_at = timezone.now() if status == St.DONE else None
         item.save(update_fields=["status", "wont_do_reason", "completed_at", "updated_at"])
+        _linked_postmortem_changed(item, actor, f"action item now {status}")
     return item
 
 
@@ -154,7 +180,25 @@ def action_item_reopen(*, item: ActionItem, actor, comment: str = "") -> ActionI
                 and actor.pk != item.owner_id:
             approval_record(subject=item, kind=ApprovalKind.IMPROVEMENT_ACTION,
                             decision=ApprovalDecision.REQUEST_CHANGES, approver=actor, comment=comment)
-        return action_item_set_status(item=item, status=St.OPEN, actor=actor)
+        return action_item_set_status(item=item, status=St.OPEN, actor=actor, _reopening=True)
+
+
+def action_item_reject(*, item: ActionItem, actor, comment: str) -> ActionItem:
+    """A Manager (never an owner, co-owner or editor of the item) rejects a done item's completion:
+    a "reject" decision with a comment, and the item is open again."""
+    if actor is None or not actor.is_authenticated or not actor.has_perm(VERIFY_PERMISSION):
+        raise PermissionDenied("Only Managers may reject a completed action item.")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": "Say why the completion is rejected."})
+    with transaction.atomic():
+        item = _lock(item)
+        _refuse_if_frozen(item, "reject")
+        if item.status != St.DONE:
+            raise InvalidTransition({"status": "Only done items can be rejected."})
+        approval_record(subject=item, kind=ApprovalKind.IMPROVEMENT_ACTION, decision=ApprovalDecision.REJECT,
+                        approver=actor, comment=comment)
+        return action_item_set_status(item=item, status=St.OPEN, actor=actor, _reopening=True)
 
 
 # --- reminders --------------------------------------------------------------------
@@ -214,6 +258,7 @@ def action_item_update(*, item: ActionItem, actor, **changes) -> ActionItem:
         raise ValidationError({field: "This field cannot be edited here." for field in sorted(unknown)})
     with transaction.atomic():
         item = _lock(item)
+        _refuse_if_frozen(item, "edit")
         for field, value in changes.items():
             setattr(item, field, value)
         if not (item.title or "").strip():
@@ -223,11 +268,17 @@ def action_item_update(*, item: ActionItem, actor, **changes) -> ActionItem:
         except ValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         item.save()
+        if "owner" in changes:
+            authorship_record(subject=item, users=[item.owner], role=AuthorshipRole.OWNER)
+        if changes:
+            authorship_record(subject=item, users=[actor], role=AuthorshipRole.EDITOR)
+            _linked_postmortem_changed(item, actor, "action item edited")
     return item
 
 
 __all__ = [
-    "OPEN_ITEM_STATUSES", "TRANSITIONS", "action_item_create", "action_item_reopen", "action_item_set_status",
+    "OPEN_ITEM_STATUSES", "TRANSITIONS", "action_item_create", "action_item_reject", "action_item_reopen",
+    "action_item_set_status",
     "action_item_update", "action_item_verify", "action_items_escalate", "action_items_send_overdue_digests",
     "default_due_date",
 ]

@@ -33,11 +33,13 @@ from incidents.selectors.postmortems import (
     timeline_markdown,
 )
 from incidents.services.timeline import record_event
+from knowledgebase.markdown import MAX_MARKDOWN_CHARS
 from opsportal.actors import recorded_person
 from opsportal.errors import EditConflict, InvalidTransition
-from opsportal.models import ApprovalDecision, ApprovalKind, EvidenceKind
+from opsportal.models import ApprovalDecision, ApprovalKind, AuthorshipRole, EvidenceKind
 from opsportal.services import approval_record, log_evidence
-from opsportal.services.approvals import content_sha256
+from opsportal.services.approvals import approvals_supersede, authorship_record, content_sha256
+from opsportal.services.chain import chain_append_record
 from opsportal.services.notifications import notify_once
 
 logger = logging.getLogger(__name__)
@@ -79,16 +81,31 @@ def postmortem_due_at(incident: Incident):
 
 
 def _render(postmortem: Postmortem) -> None:
+    """Render the HTML for display, and hash the canonical source (what approvals bind to)."""
     postmortem.rendered_html = render_document(postmortem)
-    postmortem.content_sha256 = content_sha256(postmortem.rendered_html)
+    postmortem.content_sha256 = content_sha256(postmortem.approval_content())
+
+
+def _check_renderable(postmortem: Postmortem, changed: list[str]) -> None:
+    """Refuse text the renderer would cut (never truncate silently): per field and for the whole report."""
+    errors = {field: f"{field} is longer than {MAX_MARKDOWN_CHARS:,} characters, the most a report can render."
+              for field in changed if len(getattr(postmortem, field) or "") > MAX_MARKDOWN_CHARS}
+    if not errors and len(document_markdown(postmortem)) > MAX_MARKDOWN_CHARS:
+        longest = max(changed or EDITABLE_FIELDS, key=lambda field: len(getattr(postmortem, field) or ""))
+        errors[longest] = (f"The whole report would be longer than {MAX_MARKDOWN_CHARS:,} characters, the most "
+                           "a report can render; shorten this section.")
+    if errors:
+        raise ValidationError(errors)
 
 
 def _record_revision(postmortem: Postmortem, actor) -> PostmortemRevision:
     postmortem.revision += 1
-    return PostmortemRevision.objects.create(
+    revision = PostmortemRevision.objects.create(
         postmortem=postmortem, number=postmortem.revision, author=recorded_person(actor), status=postmortem.status,
         content=document_markdown(postmortem), content_sha256=postmortem.content_sha256,
     )
+    chain_append_record(revision, actor=actor)
+    return revision
 
 
 
@@ -111,10 +128,11 @@ def postmortem_create(*, incident: Incident, actor=None, owner=None, required_re
             requested_by=recorded_person(actor) if requested else None, summary=incident.summary,
             impact=incident.customer_impact, timeline=timeline_markdown(incident), due_at=postmortem_due_at(incident),
         )
-        _render(postmortem)
         postmortem.save()
+        authorship_record(subject=postmortem, users=[postmortem.owner], role=AuthorshipRole.OWNER)
+        _render(postmortem)
         _record_revision(postmortem, actor)
-        postmortem.save(update_fields=["revision"])
+        postmortem.save(update_fields=["revision", "rendered_html", "content_sha256"])
         record_event(incident, kind=IncidentEventKind.CUSTOM, actor=actor,
                      text=f"Postmortem started{f' ({reason})' if reason else ''}.",
                      data={"postmortem_id": postmortem.pk, "required": postmortem.required})
@@ -185,9 +203,11 @@ def _lock(postmortem) -> Postmortem:
 
 def postmortem_update(*, postmortem: Postmortem, actor, changes: dict, owner=..., co_authors=None,
                       expected_revision: int | None = None) -> Postmortem:
-    """Save an edit: keep a revision when the text changed; an edit to the text of a postmortem
-    in review, approved or published sends it back to review and the approvals given so far stop
-    counting (they stay as history). `expected_revision` refuses a save over someone else's."""
+    """Save an edit: keep a revision when the content changed. The content is the canonical source
+    (text, title, authors, linked action items): changing it, owner and co-authors included, on a
+    postmortem in review, approved or published sends it back to review, and the approvals given so
+    far are marked superseded (kept as history). Text longer than the renderer renders is refused.
+    `expected_revision` refuses a save over someone else's."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({field: "This field cannot be edited." for field in sorted(unknown)})
@@ -200,28 +220,60 @@ def postmortem_update(*, postmortem: Postmortem, actor, changes: dict, owner=...
             setattr(postmortem, field, (value or "").strip() if field != "title" else (value or "").strip()[:300])
         if not postmortem.title:
             raise ValidationError({"title": "A postmortem needs a title."})
+        _check_renderable(postmortem, [field for field in changes if field != "title"])
         if owner is not ...:
             postmortem.owner = owner
-        old_sha, old_status = postmortem.content_sha256, postmortem.status
-        counted_before = current_approvals(postmortem) if old_status == S.IN_REVIEW else []
-        _render(postmortem)
-        text_changed = postmortem.content_sha256 != old_sha
-        invalidated = text_changed and old_status in (S.IN_REVIEW, S.APPROVED, S.PUBLISHED)
-        had_approvals = invalidated and (old_status != S.IN_REVIEW or bool(counted_before))
-        if invalidated:
-            postmortem.status = S.IN_REVIEW
-            postmortem.submitted_at = timezone.now()
-            postmortem.approved_at = None
-        if text_changed:
-            _record_revision(postmortem, actor)
         postmortem.save()
         if co_authors is not None:
             postmortem.co_authors.set(co_authors)
-        if had_approvals:
-            record_event(postmortem.incident, kind=IncidentEventKind.CUSTOM, actor=actor,
-                         text=f"Postmortem edited after approval (revision {postmortem.revision}): back in review; "
-                              "earlier approvals no longer count.",
-                         data={"postmortem_id": postmortem.pk, "revision": postmortem.revision})
+        authorship_record(subject=postmortem, users=[postmortem.owner], role=AuthorshipRole.OWNER)
+        authorship_record(subject=postmortem, users=list(postmortem.co_authors.all()), role=AuthorshipRole.CO_AUTHOR)
+        _apply_content_change(postmortem, actor, reason="edited")
+    return postmortem
+
+
+def _apply_content_change(postmortem: Postmortem, actor, *, reason: str) -> bool:
+    """Re-hash the canonical source of a locked, saved postmortem; when it changed, keep a revision, make
+    the editor an author, and send a postmortem in review, approved or published back to review with the
+    earlier approvals marked superseded. Returns whether the content changed."""
+    old_sha, old_status = postmortem.content_sha256, postmortem.status
+    counted_before = current_approvals(postmortem) if old_status == S.IN_REVIEW else []
+    _render(postmortem)
+    if postmortem.content_sha256 == old_sha:
+        postmortem.save(update_fields=["rendered_html", "updated_at"])
+        return False
+    if actor is not None:
+        # Whoever changed the content is one of its authors from now on (the revision names them too).
+        authorship_record(subject=postmortem, users=[actor], role=AuthorshipRole.EDITOR)
+        _render(postmortem)
+    invalidated = old_status in (S.IN_REVIEW, S.APPROVED, S.PUBLISHED)
+    had_approvals = invalidated and (old_status != S.IN_REVIEW or bool(counted_before))
+    if invalidated:
+        postmortem.status = S.IN_REVIEW
+        postmortem.submitted_at = timezone.now()
+        postmortem.approved_at = None
+    _record_revision(postmortem, actor)
+    postmortem.save()
+    if invalidated:
+        approvals_supersede(subject=postmortem, new_content_sha256=postmortem.content_sha256, actor=actor,
+                            reason=f"Postmortem {reason} (revision {postmortem.revision}); back in review.")
+    if had_approvals:
+        record_event(postmortem.incident, kind=IncidentEventKind.CUSTOM, actor=actor,
+                     text=f"Postmortem {reason} after approval (revision {postmortem.revision}): back in review; "
+                          "earlier approvals no longer count.",
+                     data={"postmortem_id": postmortem.pk, "revision": postmortem.revision})
+    return True
+
+
+def postmortem_content_changed(*, postmortem, actor, reason: str) -> Postmortem | None:
+    """Something outside the postmortem row that its approved content includes changed (a linked action
+    item). Before publication that is a change of content (see `_apply_content_change`); a published
+    postmortem keeps the content it was published with while its action items progress."""
+    with transaction.atomic():
+        postmortem = _lock(postmortem)
+        if postmortem.status == S.PUBLISHED:
+            return postmortem
+        _apply_content_change(postmortem, actor, reason=reason)
     return postmortem
 
 
@@ -293,12 +345,18 @@ def postmortem_decide(*, postmortem: Postmortem, decision: str, approver, commen
         if postmortem.status != S.IN_REVIEW:
             raise InvalidTransition({"status": f"This postmortem is {postmortem.get_status_display().lower()}; "
                                                "only postmortems in review can be decided."})
+        content = postmortem.approval_content()
+        if content_sha256(content) != postmortem.content_sha256:
+            # Changed by something that did not re-hash it (e.g. a direct co-author change): back to review.
+            _apply_content_change(postmortem, None, reason="changed")
+            raise EditConflict({"revision": f"The postmortem changed (now revision {postmortem.revision}); "
+                                            "review the current text."})
         if decision == ApprovalDecision.APPROVE and any(
             a.approver_id == approver.pk for a in current_approvals(postmortem)
         ):
             raise ValidationError({"decision": "You already approved this text; another Manager must approve it."})
         approval = approval_record(subject=postmortem, kind=ApprovalKind.POSTMORTEM, decision=decision,
-                                   approver=approver, comment=comment)
+                                   approver=approver, comment=comment, content=content)
         required = approvals_required(postmortem.incident.severity)
         if decision == ApprovalDecision.REQUEST_CHANGES:
             postmortem.status = S.CHANGES_REQUESTED
@@ -394,7 +452,7 @@ def postmortems_remind_overdue(now=None) -> int:
 
 
 __all__ = [
-    "postmortem_approvals", "postmortem_create", "postmortem_decide", "postmortem_due_at",
+    "postmortem_approvals", "postmortem_content_changed", "postmortem_create", "postmortem_decide", "postmortem_due_at",
     "postmortem_prefill_timeline", "postmortem_publish", "postmortem_request", "postmortem_require_for_error_budget",
     "postmortem_submit", "postmortem_update", "postmortems_ensure_required", "postmortems_remind_overdue",
     "requirement_reason", "submission_problems",

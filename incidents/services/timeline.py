@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent, IncidentEventKind
 from opsportal.actors import recorded_person
+from opsportal.services.chain import chain_append_record
 
 
 def record_event(
@@ -21,13 +22,16 @@ def record_event(
         occurred_at=occurred_at or timezone.now(), dedup_key=dedup_key,
     )
     if dedup_key is None:
-        event.save()
+        with transaction.atomic():
+            event.save()
+            chain_append_record(event, actor=actor)
         return event
     if IncidentEvent.objects.filter(dedup_key=dedup_key).exists():
         return None
     try:
         with transaction.atomic():
             event.save()
+            chain_append_record(event, actor=actor)
     except IntegrityError:
         return None
     return event

@@ -188,6 +188,10 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         """Services, tags and alert names were saved by the service in save_model."""
 
+    def has_delete_permission(self, request, obj=None):
+        # Revisions and events are audit records: articles are archived, not deleted.
+        return False
+
     def delete_model(self, request, obj):
         services.article_delete(article=obj, actor=request.user)
 

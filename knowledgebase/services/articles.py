@@ -33,6 +33,7 @@ from opsportal.actors import recorded_person
 from opsportal.errors import EditConflict
 from opsportal.models import EvidenceKind, Project
 from opsportal.services import log_evidence
+from opsportal.services.chain import chain_append_record
 
 EDIT_PERMISSION = "knowledgebase.change_article"
 ADD_PERMISSION = "knowledgebase.add_article"
@@ -151,17 +152,21 @@ def _set_relations(article: Article, *, services=None, tags=None, alert_names=No
 
 def _add_revision(article: Article, *, actor, change_note: str, restored_from: int | None = None) -> ArticleRevision:
     article.version += 1
-    return ArticleRevision.objects.create(
+    revision = ArticleRevision.objects.create(
         article=article, number=article.version, kind=article.kind, title=article.title,
         summary=article.summary, body=article.body, change_note=(change_note or "").strip()[:500],
         restored_from=restored_from, author=recorded_person(actor),
     )
+    chain_append_record(revision, actor=actor)
+    return revision
 
 
 def _event(article: Article, kind: str, actor, note: str = "") -> ArticleEvent:
-    return ArticleEvent.objects.create(
+    event = ArticleEvent.objects.create(
         article=article, kind=kind, version=article.version, note=(note or "")[:500], actor=recorded_person(actor)
     )
+    chain_append_record(event, actor=actor)
+    return event
 
 
 def _runbook_evidence(article: Article, *, action: str, actor) -> None:
@@ -335,9 +340,12 @@ def article_restore_revision(*, article: Article, number: int, actor, base_versi
 
 @transaction.atomic
 def article_delete(*, article: Article, actor) -> None:
-    """Delete an article with its history (Managers); archiving is the usual way out."""
+    """Delete an article that has no history yet (Managers). Revisions and events are audit records in
+    the evidence chain and are never deleted, so an article that has any is archived instead."""
     if actor is not None and not actor.has_perm("knowledgebase.delete_article", article):
         raise PermissionDenied("Only Managers may delete articles; archive it instead.")
+    if article.revisions.exists() or article.events.exists():
+        raise ValidationError({"article": "This article has revisions in the audit trail; archive it instead."})
     article_id = article.pk
     Article.objects.filter(pk=article_id).delete()
     search.unindex_articles([article_id])

@@ -21,6 +21,7 @@ from knowledgebase.models import (
     TrainingCompletion,
 )
 from opsportal.actors import recorded_person
+from opsportal.services.chain import chain_append_record
 
 ASSIGN_PERMISSION = "knowledgebase.add_trainingassignment"
 # Time people get to redo a training whose new version requires it.
@@ -91,7 +92,9 @@ def training_complete(*, assignment: TrainingAssignment, actor, now=None) -> Tra
     assignment.completed_at = now
     assignment.completed_version = assignment.article.version
     assignment.save(update_fields=["completed_at", "completed_version"])
-    TrainingCompletion.objects.create(assignment=assignment, version=assignment.completed_version, completed_at=now)
+    completion = TrainingCompletion.objects.create(assignment=assignment, version=assignment.completed_version,
+                                                   completed_at=now)
+    chain_append_record(completion, actor=actor)
     return assignment
 
 
@@ -110,8 +113,9 @@ def training_require_recompletion(*, article: Article, actor, due_on: date | Non
     TrainingAssignment.objects.filter(article=article, required_version__lt=article.version).update(
         required_version=article.version, due_on=Greatest("due_on", Value(due_on)),
     )
-    ArticleEvent.objects.create(
+    event = ArticleEvent.objects.create(
         article=article, kind=ArticleEventKind.RECOMPLETION_REQUIRED, version=article.version,
         note=f"{reopened} completed assignment(s) reopened, due {due_on.isoformat()}", actor=recorded_person(actor),
     )
+    chain_append_record(event, actor=actor)
     return reopened

@@ -9,6 +9,13 @@ ACCESS = {
     "opsportal.ValidationEntry": scoped("project"),
     "opsportal.Manifest": scoped("project"),
     "opsportal.Approval": scoped("project"),
+    "opsportal.ApprovalSupersession": scoped("project"),
+    "opsportal.Authorship": scoped("project"),
+    # The evidence chain: a project's links are its own; the organisation chain (articles without a
+    # project) is readable by every signed-in user, like those articles.
+    "opsportal.ChainHead": scoped("project", open_when_null=True),
+    "opsportal.ChainLink": scoped("project", open_when_null=True),
+    "opsportal.ManifestRevision": scoped("project"),
     "opsportal.Notification": organisation_wide(),
     "opsportal.WorkerHeartbeat": organisation_wide(),
     # A run of an admin action is its requester's own (its admin shows each person their runs).

@@ -136,3 +136,10 @@ class GateSerializer(serializers.Serializer):
 class GateReportSerializer(serializers.Serializer):
     evidence_id = serializers.IntegerField()
     gates = GateSerializer(many=True)
+
+
+class SigningKeySerializer(serializers.Serializer):
+    algorithm = serializers.CharField()
+    public_key = serializers.CharField(help_text="The 32-byte Ed25519 public key, base64.")
+    public_key_pem = serializers.CharField()
+    signed_message = serializers.CharField()

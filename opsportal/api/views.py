@@ -1,6 +1,7 @@
 from datetime import UTC
 
 from django.db import transaction
+from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,6 +26,7 @@ from opsportal.models.evidence import phase_validator
 from opsportal.quality_gates import evaluate_gates, gate_report
 from opsportal.selectors import get_evidence
 from opsportal.services import escalate_phase, log_evidence
+from opsportal.services.evidence_export import export_lines, public_key_info
 
 PHASE_PATH = r"phases/(?P<phase>[a-z0-9_-]{1,32})"
 
@@ -50,6 +52,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
     action_permissions = {
         "manifest": ["opsportal.view_manifest"],
         "phase_evidence": ["opsportal.view_evidencerecord"],
+        "evidence_export": ["opsportal.view_evidencerecord"],
         # Escalating is the operator's documented response to a failed check.
         "escalate": ["opsportal.add_evidencerecord"],
         "gates": ["opsportal.view_validationentry"],
@@ -64,6 +67,18 @@ class ProjectViewSet(viewsets.ModelViewSet):
             # Whoever creates a project manages it; others join through its Managers.
             membership_grant(project=project, user=self.request.user, role="manager", actor=self.request.user,
                              enforce=False)
+    @extend_schema(
+        responses={(200, "application/x-ndjson"): OpenApiTypes.STR},
+        description="The project's whole evidence chain as JSON Lines, one record a line, the chain head "
+                    "(signed when a signing key is configured) last. Verify offline with "
+                    "`python -m opsportal.audit.verify FILE`.",
+    )
+    @action(detail=True, methods=["get"], url_path="evidence/export", pagination_class=None)
+    def evidence_export(self, request, slug=None):
+        project = self.get_object()
+        response = StreamingHttpResponse(export_lines(project), content_type="application/x-ndjson")
+        response["Content-Disposition"] = f'attachment; filename="evidence-{project.slug}.jsonl"'
+        return response
 
     @extend_schema(responses=s.ManifestSerializer)
     @action(detail=True, methods=["get"])
@@ -161,6 +176,16 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         # With the request in the context the attachment is an absolute URI, as the schema promises.
         output = s.EvidenceRecordSerializer(record, context=self.get_serializer_context())
         return Response(output.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.SigningKeySerializer)
+    @action(detail=False, methods=["get"], url_path="signing-key", pagination_class=None)
+    def signing_key(self, request):
+        """The Ed25519 public key that signs evidence exports (404 when exports are not signed)."""
+        info = public_key_info()
+        if info is None:
+            return Response({"detail": "Evidence exports are not signed (no signing key configured)."},
+                            status=status.HTTP_404_NOT_FOUND)
+        return Response(info)
 
 
 class ValidationEntryViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,6 +1,14 @@
 from opsportal.models.api_tokens import ApiToken
-from opsportal.models.approvals import Approval, ApprovalDecision, ApprovalKind
+from opsportal.models.approvals import (
+    Approval,
+    ApprovalDecision,
+    ApprovalKind,
+    ApprovalSupersession,
+    Authorship,
+    AuthorshipRole,
+)
 from opsportal.models.bulk import BulkActionRun, BulkActionStatus
+from opsportal.models.chain import ORG_CHAIN, ChainHead, ChainLink, ManifestRevision
 from opsportal.models.evidence import EvidenceKind, EvidenceRecord, EvidenceSource
 from opsportal.models.heartbeat import WorkerHeartbeat
 from opsportal.models.notifications import Notification, NotificationStatus
@@ -14,6 +22,13 @@ __all__ = [
     "ApprovalKind",
     "BulkActionRun",
     "BulkActionStatus",
+    "ApprovalSupersession",
+    "Authorship",
+    "ChainHead",
+    "ChainLink",
+    "ManifestRevision",
+    "ORG_CHAIN",
+    "AuthorshipRole",
     "EvidenceKind",
     "EvidenceRecord",
     "EvidenceSource",

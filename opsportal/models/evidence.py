@@ -26,6 +26,14 @@ class EvidenceKind(models.TextChoices):
     MANUAL = "manual", "Manual evidence"
 
 
+# Kinds only the portal computes (SLO checks, gate reports, monitor runs, chain verification...). A person
+# cannot post them: manual evidence of kind `slo_status` must never become a project's SLO status.
+AUTOMATION_ONLY_KINDS = frozenset(
+    {kind for kind in EvidenceKind.values if kind != EvidenceKind.MANUAL}
+    | {"slo_budget_exhausted", "monitor_run", "chain_verification", "availability", "latency", "error_rate"}
+)
+
+
 class EvidenceSource(models.TextChoices):
     AUTOMATION = "automation", "Automation"
     MANUAL = "manual", "Manual"

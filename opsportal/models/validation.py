@@ -9,15 +9,17 @@ from opsportal.models.projects import Project
 class ValidationResult(models.TextChoices):
     PASS = "PASS", "Pass"
     FAIL = "FAIL", "Fail"
+    # Nothing to judge (no SLOs, zero traffic, no findings): its own result, never a PASS.
+    NO_DATA = "NO_DATA", "No data"
 
 
 class ValidationEntry(AppendOnlyModel):
-    """Append-only PASS/FAIL entry of the validation log."""
+    """Append-only PASS/FAIL/NO_DATA entry of the validation log."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="validation_entries")
     phase = models.CharField(max_length=32, default="phase6", db_index=True, validators=[phase_validator])
     check_name = models.CharField("check", max_length=120, db_index=True)
-    result = models.CharField(max_length=4, choices=ValidationResult.choices, db_index=True)
+    result = models.CharField(max_length=8, choices=ValidationResult.choices, db_index=True)
     details = models.JSONField(default=dict, blank=True)
     automation_enforced = models.BooleanField(default=True)
     evidence = models.ForeignKey(
@@ -49,7 +51,7 @@ class Manifest(models.Model):
 
     `phases` looks like::
 
-        {"phase6": {"status": "PASS" | "FAIL" | "NO_CHECKS",
+        {"phase6": {"status": "PASS" | "FAIL" | "NO_DATA" | "NO_CHECKS",
                     "automation_enforced": true,
                     "checks": {"slo.checkout-availability": {"result": "PASS", "entry_id": 7, "at": "..."}},
                     "escalations": [{"reason": "...", "entry_id": 8, "evidence_id": 3, "at": "...", "by": "ann"}]}}
@@ -61,6 +63,8 @@ class Manifest(models.Model):
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="manifest")
     phases = models.JSONField(default=dict, blank=True)
     revision = models.PositiveIntegerField(default=0)
+    # The evidence chain's head as of the last daily verification: {"sequence", "head_hash", "at", "result"}.
+    chain_head = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

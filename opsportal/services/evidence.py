@@ -5,6 +5,8 @@ from django.db import transaction
 
 from opsportal.actors import recorded_person
 from opsportal.models import EvidenceRecord, EvidenceSource, Project
+from opsportal.models.evidence import AUTOMATION_ONLY_KINDS
+from opsportal.services.chain import chain_append_record
 from opsportal.uploads import validate_attachment
 
 DEFAULT_PHASE = "phase6"
@@ -29,8 +31,13 @@ def log_evidence(
     attachment=None,
     actor=None,
 ) -> EvidenceRecord:
-    """Append one evidence record. The payload is hashed (SHA-256 of its
-    canonical JSON) so later tampering is detectable; nothing is ever updated."""
+    """Append one evidence record and link it into the project's evidence chain. Manual evidence
+    (source manual) may not use the kinds the portal computes (`AUTOMATION_ONLY_KINDS`)."""
+    if source not in EvidenceSource.values:
+        raise ValidationError({"source": f"source must be one of {', '.join(EvidenceSource.values)}."})
+    if source == EvidenceSource.MANUAL and kind in AUTOMATION_ONLY_KINDS:
+        raise ValidationError({"kind": f"{kind} evidence is computed by the portal and cannot be posted by hand; "
+                                       "use kind manual (or another kind of your own)."})
     record = EvidenceRecord(
         project=project,
         phase=phase,
@@ -49,4 +56,5 @@ def log_evidence(
     record.full_clean(exclude=["payload_sha256", "attachment_sha256"])
     with transaction.atomic():
         record.save()
+        chain_append_record(record, actor=actor)
     return record

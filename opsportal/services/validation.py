@@ -5,8 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from opsportal.actors import recorded_person
-from opsportal.models import EvidenceSource, Manifest, Project, ValidationEntry, ValidationResult
+from opsportal.models import EvidenceSource, Manifest, ManifestRevision, Project, ValidationEntry, ValidationResult
 from opsportal.models.evidence import phase_validator
+from opsportal.services.chain import chain_append_record
 from opsportal.services.evidence import DEFAULT_PHASE, log_evidence
 
 ESCALATION_CHECK = "phase.escalation"
@@ -27,17 +28,25 @@ def _phase_state(manifest: Manifest, phase: str) -> dict:
 
 
 def phase_status(checks: dict) -> str:
-    """FAIL if any check's latest result failed, PASS if all passed, NO_CHECKS if none ran."""
+    """FAIL if any check's latest result failed, else NO_DATA if any had nothing to judge (never a PASS),
+    PASS if all passed, NO_CHECKS if none ran."""
     if not checks:
         return "NO_CHECKS"
-    if any(check["result"] == ValidationResult.FAIL for check in checks.values()):
+    results = {check["result"] for check in checks.values()}
+    if ValidationResult.FAIL in results:
         return ValidationResult.FAIL
+    if ValidationResult.NO_DATA in results:
+        return ValidationResult.NO_DATA
     return ValidationResult.PASS
 
 
-def _save_manifest(manifest: Manifest) -> None:
+def _save_manifest(manifest: Manifest, actor=None) -> None:
+    """Every manifest change is kept (ManifestRevision) and joins the project's evidence chain."""
     manifest.revision += 1
-    manifest.save(update_fields=["phases", "revision", "updated_at"])
+    manifest.save(update_fields=["phases", "revision", "chain_head", "updated_at"])
+    revision = ManifestRevision.objects.create(project_id=manifest.project_id, revision=manifest.revision,
+                                               phases=manifest.phases, chain_head=manifest.chain_head)
+    chain_append_record(revision, actor=actor)
 
 
 def record_validation(
@@ -51,7 +60,7 @@ def record_validation(
     evidence=None,
     actor=None,
 ) -> ValidationEntry:
-    """Append a PASS/FAIL entry and move the manifest to it in the same transaction.
+    """Append a PASS/FAIL/NO_DATA entry and move the manifest to it in the same transaction.
 
     `automation_enforced` defaults to the phase's current flag, so entries made
     after an escalation say that automation was not enforced.
@@ -75,6 +84,7 @@ def record_validation(
             evidence=evidence,
             created_by=recorded_person(actor),
         )
+        chain_append_record(entry, actor=actor)
         if check == ESCALATION_CHECK:
             state["automation_enforced"] = False
         else:
@@ -85,7 +95,7 @@ def record_validation(
                 "automation_enforced": enforced,
             }
         state["status"] = phase_status(state["checks"])
-        _save_manifest(manifest)
+        _save_manifest(manifest, actor)
     return entry
 
 
@@ -132,5 +142,5 @@ def escalate_phase(*, project: Project, phase: str, reason: str, manual_evidence
                 "by": getattr(actor, "username", None),
             }
         )
-        _save_manifest(manifest)
+        _save_manifest(manifest, actor)
     return entry

@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from opsportal.models import AuthorshipRole
+from opsportal.services.approvals import authorship_record
 from slos.models import SLO, BurnRateTier, Severity
 
 # The Workbook's multi-window, multi-burn-rate alerts (share of the window's budget spent within the
@@ -53,6 +55,9 @@ def slo_save(*, slo: SLO, actor=None) -> SLO:
     slo.full_clean()
     with transaction.atomic():
         slo.save()
+        # Four-eyes for SLO reviews reads the whole history: whoever owned or edited it never reviews it.
+        authorship_record(subject=slo, users=[slo.owner] if slo.owner_id else [], role=AuthorshipRole.OWNER)
+        authorship_record(subject=slo, users=[actor] if actor is not None else [], role=AuthorshipRole.EDITOR)
     return slo
 
 

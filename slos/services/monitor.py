@@ -41,7 +41,12 @@ class SLOCheck:
 
     @property
     def result(self) -> str:
-        return ValidationResult.PASS if self.status == SLOStatus.PASS else ValidationResult.FAIL
+        """PASS, FAIL, or NO_DATA (zero traffic and no observed value): its own result, never a PASS."""
+        if self.status == SLOStatus.PASS:
+            return ValidationResult.PASS
+        if self.status == SLOStatus.NO_DATA:
+            return ValidationResult.NO_DATA
+        return ValidationResult.FAIL
 
     def as_dict(self) -> dict:
         return {
@@ -73,7 +78,12 @@ class MonitorResult:
 
     @property
     def result(self) -> str:
-        return ValidationResult.FAIL if self.failed else ValidationResult.PASS
+        """FAIL if any SLO failed; NO_DATA when there are no SLOs or any had no data; PASS otherwise."""
+        if self.failed:
+            return ValidationResult.FAIL
+        if not self.checks or any(check.result == ValidationResult.NO_DATA for check in self.checks):
+            return ValidationResult.NO_DATA
+        return ValidationResult.PASS
 
     def next_step(self) -> dict | None:
         """What the operator does when a check failed: the specification's escalate_phase."""
@@ -123,7 +133,7 @@ def check_slo(slo: SLO, observed: dict, now: datetime) -> SLOCheck:
     """Compare one SLO with the observed value of its kind, or with its own data over its window.
 
     availability: observed % >= objective; latency: observed ms <= threshold_ms;
-    error rate: observed % <= 100 - objective. No traffic and no observed value is NO_DATA (a FAIL).
+    error rate: observed % <= 100 - objective. No traffic and no observed value is NO_DATA (never a PASS).
     """
     kind = slo.sli_kind
     given = observed.get({SLIKind.AVAILABILITY: "availability", SLIKind.LATENCY: "latency"}.get(kind, "error_rate"))
@@ -151,8 +161,9 @@ def check_slo(slo: SLO, observed: dict, now: datetime) -> SLOCheck:
 def monitor_slo(project, availability=None, latency=None, error_rate=None, *, actor=None, now=None) -> MonitorResult:
     """Check every SLO of `project` and record the outcome.
 
-    Each SLO gives one validation entry `slo.<slug>` (PASS or FAIL with observed and
-    target values); `record_validation` moves the manifest in the same transaction.
+    Each SLO gives one validation entry `slo.<slug>` (PASS, FAIL or NO_DATA with observed and
+    target values); `record_validation` moves the manifest in the same transaction. A project
+    without SLOs records one `slo.monitor` NO_DATA entry, so "nothing checked" is never silent.
     One `slo_status` evidence record summarises the run. Bad observed values raise a
     ValidationError naming the field and nothing is written.
     """
@@ -194,6 +205,11 @@ def monitor_slo(project, availability=None, latency=None, error_rate=None, *, ac
                 evidence=evidence, actor=actor,
             )
             check.entry_id = entry.pk
+        if not result.checks:
+            record_validation(
+                project=project, check="slo.monitor", result=ValidationResult.NO_DATA, evidence=evidence, actor=actor,
+                details={"reason": "The project has no SLOs: nothing to check.", "checked_at": now.isoformat()},
+            )
     return result
 
 
@@ -210,4 +226,6 @@ def monitor_all_projects(*, now=None) -> dict:
         outcome["checked"] += 1
         if result.result == ValidationResult.FAIL:
             outcome["failed_projects"].append(project.slug)
+        elif result.result == ValidationResult.NO_DATA:
+            outcome.setdefault("no_data_projects", []).append(project.slug)
     return outcome

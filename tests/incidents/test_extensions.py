@@ -46,9 +46,9 @@ def within_target(project):
     return next(f for f in gates.evaluate(project) if f["gate"] == "incidents_within_target")
 
 
-def test_gate_passes_without_incidents_and_fails_on_open_breach(project):
+def test_gate_is_no_data_without_incidents_and_fails_on_open_breach(project):
     result = within_target(project)
-    assert (result["gate"], result["result"]) == ("incidents_within_target", "PASS")
+    assert (result["gate"], result["result"]) == ("incidents_within_target", "NO_DATA")
     declare(project, severity="SEV1", detected_at=past(hours=1))
     result = within_target(project)
     assert result["result"] == "FAIL"

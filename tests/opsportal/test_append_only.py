@@ -1,5 +1,6 @@
 import pytest
 
+from opsportal.audit.triggers import ALL_AUDIT_TABLES
 from opsportal.models import Approval, EvidenceRecord, ValidationEntry
 from opsportal.models.appendonly import AppendOnlyError
 from opsportal.models.evidence import payload_sha256
@@ -97,4 +98,35 @@ def test_postgresql_refuses_raw_deletes_of_audit_rows(evidence):
     with pytest.raises(DatabaseError, match="append-only"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM opsportal_evidencerecord WHERE id = %s", [evidence.pk])
+    assert EvidenceRecord.objects.filter(pk=evidence.pk).exists()
+
+
+@pytest.mark.parametrize("table", ALL_AUDIT_TABLES)
+def test_every_audit_table_has_its_triggers(db, table):
+    # Fails when a later migration rebuilds an audit table (SQLite does) without re-creating its triggers,
+    # or when a new audit table is listed without a migration that installs them.
+    from django.db import connection
+
+    from opsportal.audit.triggers import expected_triggers, installed_triggers
+
+    assert expected_triggers(connection, table) <= installed_triggers(connection, table)
+
+
+def test_the_database_refuses_raw_deletes_of_audit_rows_on_every_backend(evidence):
+    # The bypass: a raw DELETE on SQLite used to succeed.
+    from django.db import DatabaseError, connection, transaction
+
+    with pytest.raises(DatabaseError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM opsportal_evidencerecord WHERE id = %s", [evidence.pk])
+    assert EvidenceRecord.objects.filter(pk=evidence.pk).exists()
+
+
+@pytest.mark.postgres_only
+def test_postgresql_refuses_truncate_of_audit_tables(evidence):
+    from django.db import DatabaseError, connection, transaction
+
+    with pytest.raises(DatabaseError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("TRUNCATE opsportal_evidencerecord CASCADE")
     assert EvidenceRecord.objects.filter(pk=evidence.pk).exists()

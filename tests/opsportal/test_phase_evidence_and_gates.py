@@ -63,8 +63,11 @@ def test_gate_report_writes_evidence_and_validation_entries(monkeypatch, api_as,
     assert response.status_code == 201
     record = EvidenceRecord.objects.get(kind="gate_report")
     assert record.pk == response.json()["evidence_id"]
-    entry = ValidationEntry.objects.get()
+    entry = ValidationEntry.objects.get(check_name="gate.slo_monitoring")
     assert (entry.check_name, entry.result, entry.evidence_id) == ("gate.slo_monitoring", "FAIL", record.pk)
+    # Gates nobody reports on are logged as NO_DATA (with the reason), never skipped or passed.
+    others = ValidationEntry.objects.exclude(pk=entry.pk)
+    assert others.count() == 9 and set(others.values_list("result", flat=True)) == {"NO_DATA"}
 
 
 def test_unknown_gate_key_is_a_programming_error(monkeypatch, project):

@@ -49,12 +49,13 @@ def test_gates_report_monitoring_and_compliance(healthy_and_failing, project):
 
 def test_gates_without_slos_or_with_stale_evaluation(make_slo, project):
     assert gates.evaluate(project) == [
-        {"gate": "slo_monitoring", "result": "FAIL", "reason": "No SLO is defined for this project."}]
+        {"gate": "slo_monitoring", "result": "FAIL", "reason": "No SLO is defined for this project."},
+        {"gate": "slo_compliance", "result": "NO_DATA", "reason": "No SLO is defined: nothing to judge."}]
     make_slo(slug="never")
     findings = {f["gate"]: f for f in gates.evaluate(project)}
     assert findings["slo_monitoring"]["result"] == "FAIL"
     assert "never" in findings["slo_monitoring"]["reason"] and "No SLI data" in findings["slo_monitoring"]["reason"]
-    assert "slo_compliance" not in findings  # no data: the gate stays NO_DATA, never PASS
+    assert findings["slo_compliance"]["result"] == "NO_DATA"  # no data: NO_DATA, never PASS
 
 
 def test_gates_pass_when_all_slos_meet_their_objective(make_slo, project):

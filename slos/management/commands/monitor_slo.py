@@ -1,6 +1,7 @@
 """`python manage.py monitor_slo PROJECT [--availability PCT] [--latency MS] [--error-rate PCT]`
 
-Exit status: 0 every SLO passed, 1 at least one failed (or had no data), 2 bad input.
+Exit status: 0 PASS (every SLO passed), 1 FAIL (at least one failed), 2 bad input,
+3 NO_DATA (no SLOs, or an SLO had zero traffic and no observed value; never a PASS).
 """
 
 import sys
@@ -9,7 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from opsportal.models import Project
+from opsportal.models import Project, ValidationResult
 from slos.services import monitor_slo
 
 
@@ -20,7 +21,8 @@ def _number(value) -> str:
 
 class Command(BaseCommand):
     help = ("Check the project's SLOs (against observed values, or their own data over their window); write one "
-            "validation entry per SLO, the manifest and a slo_status evidence record. Exit 1 on any FAIL.")
+            "validation entry per SLO, the manifest and a slo_status evidence record. Exit 0 PASS, 1 FAIL, "
+            "2 bad input, 3 NO_DATA.")
 
     def add_arguments(self, parser):
         parser.add_argument("project", help="project slug")
@@ -48,6 +50,11 @@ class Command(BaseCommand):
                 f"(admin: {step['admin_url']}, API: POST {step['api']})"
             ))
             sys.exit(1)
+        if result.result == ValidationResult.NO_DATA:
+            self.stdout.write(self.style.WARNING(
+                f"NO_DATA: {'no SLOs defined' if not result.checks else 'an SLO has no data'} "
+                f"(evidence #{result.evidence_id}); nothing was judged, this is not a PASS."))
+            sys.exit(3)
         self.stdout.write(self.style.SUCCESS(f"PASS: {len(result.checks)} SLOs (evidence #{result.evidence_id})"))
 
     def _print_table(self, result):

@@ -1,0 +1,77 @@
+"""Every audit record joins its project's hash chain, in the one service that writes it."""
+
+import hashlib
+import json
+
+import pytest
+import rfc8785
+
+from opsportal.audit.canonical import GENESIS_HASH
+from opsportal.models import ChainHead, ChainLink, EvidenceRecord, ManifestRevision
+from opsportal.services import approval_record, log_evidence, record_validation
+from opsportal.services.chain import chain_verify
+from tests.factories import ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def links(project):
+    return list(ChainLink.objects.filter(project=project).order_by("sequence"))
+
+
+def test_each_audit_write_appends_one_linked_record(project, manager, operator):
+    evidence = log_evidence(project=project, kind="manual", summary="drill", source="manual", actor=operator,
+                            payload={"b": 2, "a": 1})
+    entry = record_validation(project=project, check="slo.checkout", result="PASS", evidence=evidence)
+    approval = approval_record(subject=project, kind="slo_review", decision="approve", approver=manager,
+                               content={"x": 1}, authors=[operator])
+    chain = links(project)
+    assert [(link.sequence, link.record_type) for link in chain] == [
+        (1, "opsportal.evidencerecord"), (2, "opsportal.validationentry"), (3, "opsportal.manifestrevision"),
+        (4, "opsportal.approval"),
+    ]
+    assert [link.record_id for link in chain] == [
+        evidence.pk, entry.pk, ManifestRevision.objects.get(project=project).pk, approval.pk]
+    assert chain[0].prev_hash == GENESIS_HASH
+    for before, link in zip(chain, chain[1:], strict=False):
+        assert link.prev_hash == before.record_hash
+    for link in chain:
+        assert link.record_hash == hashlib.sha256(link.document.encode()).hexdigest()
+        assert link.document.encode() == rfc8785.dumps(json.loads(link.document))  # stored canonical
+    document = json.loads(chain[0].document)
+    assert document["record"]["payload"] == {"a": 1, "b": 2}
+    assert document["record"]["created_by_id"] == operator.pk and document["actor"] == "operator"
+    assert document["record"]["source"] == "manual" and document["scheme"] == 1
+    head = ChainHead.objects.get(project=project)
+    assert (head.sequence, head.head_hash) == (4, chain[-1].record_hash)
+    assert chain_verify(project).intact
+
+
+def test_projects_have_separate_chains(project):
+    other = ProjectFactory(slug="other")
+    log_evidence(project=project, kind="manual", summary="a", source="manual")
+    log_evidence(project=other, kind="manual", summary="b", source="manual")
+    log_evidence(project=project, kind="manual", summary="c", source="manual")
+    assert [link.sequence for link in links(project)] == [1, 2]
+    assert [link.sequence for link in links(other)] == [1]
+
+
+def test_record_and_link_commit_together(project, monkeypatch):
+    from opsportal.services import chain
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("chain unavailable")
+
+    monkeypatch.setattr("opsportal.services.evidence.chain_append_record", broken)
+    with pytest.raises(RuntimeError):
+        log_evidence(project=project, kind="manual", summary="x", source="manual")
+    assert not EvidenceRecord.objects.exists() and chain is not None
+
+
+def test_incident_timeline_and_postmortem_revisions_are_chained(project, operator):
+    from tests.incidents.postmortem_factories import postmortem_for
+
+    postmortem_for(project, owner=operator)
+    types = {link.record_type for link in links(project)}
+    assert {"incidents.incidentevent", "incidents.postmortemrevision"} <= types
+    assert chain_verify(project).intact
