@@ -86,8 +86,6 @@ TEMPLATES = [
 DATABASES = {"default": database_from_url(env_str("DATABASE_URL", "sqlite:///var/opsportal.sqlite3"), BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Permissions of project models come from project memberships (opsportal/access/rules.py).
-AUTHENTICATION_BACKENDS = ["opsportal.access.backend.ProjectRoleBackend"]
 # On: organisation groups give non-members their group's role in every project. Off: nothing.
 OPSPORTAL_ORG_BASELINE = env_bool("OPSPORTAL_ORG_BASELINE", False)
 # Hosts outbound requests (webhooks, Prometheus pulls) may reach: names, .suffixes, CIDRs (opsportal/outbound.py).
@@ -196,7 +194,9 @@ REST_FRAMEWORK = {
 # admin (Axes > Access attempts: delete the row) or with `manage.py axes_reset`.
 INSTALLED_APPS += ["axes", "knox"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Axes first (refuses locked-out logins); then passwords, with permissions of project models from
+# project memberships (ProjectRoleBackend extends ModelBackend; opsportal/access/rules.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "opsportal.access.backend.ProjectRoleBackend"]
 AXES_FAILURE_LIMIT = env_int("OPSPORTAL_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("OPSPORTAL_LOGIN_LOCKOUT_HOURS", 1) or None  # 0: locked until unlocked
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
