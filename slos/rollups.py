@@ -108,9 +108,21 @@ def totals_for_many(slo_ids, ranges: list[tuple[datetime, datetime]]) -> dict[in
     return result
 
 
-def hourly_totals(slo_id: int, start: datetime, end: datetime) -> dict[datetime, tuple[int, int]]:
-    """{bucket_start: (good, total)} of the hourly buckets with start <= bucket_start < end: one query."""
-    rows = SLIRollup.objects.filter(
-        slo_id=slo_id, grain=RollupGrain.HOUR, bucket_start__gte=start, bucket_start__lt=end
-    ).values_list("bucket_start", "good", "total")
-    return {bucket: (good, total) for bucket, good, total in rows}
+def hourly_totals(slo_id: int, start: datetime, end: datetime, *, epoch_keys: bool = False) -> dict:
+    """{bucket_start: (good, total)} of the hourly buckets with start <= bucket_start < end: one query.
+    With `epoch_keys`, keys are epoch seconds (parsing and hashing ~10,000 aware datetimes cost more
+    than the query)."""
+    q = connection.ops.quote_name
+    epoch = ("CAST(strftime('%%s', bucket_start) AS INTEGER)" if connection.vendor == "sqlite"
+             else "CAST(EXTRACT(EPOCH FROM bucket_start) AS BIGINT)")
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {epoch}, good, total FROM {q(SLIRollup._meta.db_table)} "
+            "WHERE slo_id = %s AND grain = %s AND bucket_start >= %s AND bucket_start < %s",
+            [slo_id, RollupGrain.HOUR.value, adapt(start), adapt(end)],
+        )
+        rows = cursor.fetchall()
+    if epoch_keys:
+        return {int(seconds): (int(good), int(total)) for seconds, good, total in rows}
+    return {datetime.fromtimestamp(seconds, UTC): (int(good), int(total)) for seconds, good, total in rows}
