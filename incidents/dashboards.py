@@ -43,16 +43,22 @@ def incident_dashboard_data(*, project, start: datetime, end: datetime, now: dat
                 .annotate(**metric_aggregates(now)).order_by("month")):
         monthly.append({"month": row["month"].astimezone(zone).strftime("%Y-%m"), **metrics_result(row)})
 
+    # Every week of the range (Mondays in the project's zone), so quiet weeks show as zero.
     weekly: dict[str, dict[str, int]] = {}
+    monday = start.astimezone(zone).date() - timedelta(days=start.astimezone(zone).weekday())
+    while monday < end.astimezone(zone).date() + timedelta(days=1):
+        weekly[monday.isoformat()] = {s: 0 for s in Severity.values}
+        monday += timedelta(days=7)
     for row in (incidents.annotate(week=TruncWeek("detected_at", tzinfo=zone)).values("week", "severity")
                 .annotate(n=Count("pk")).order_by("week", "severity")):
         weekly.setdefault(_local_iso(row["week"], zone), {s: 0 for s in Severity.values})[row["severity"]] = row["n"]
 
-    open_rows = Incident.objects.filter(project=project).open().values_list("status", "declared_at")
+    open_rows = Incident.objects.filter(project=project).open().values_list("status", "detected_at", "declared_at")
     open_by_state = {}
-    for status, declared in open_rows:
+    for status, detected, declared in open_rows:
         ages = open_by_state.setdefault(status, {label: 0 for label, _ in AGE_BUCKETS})
-        ages[_bucket((now - declared) / timedelta(days=1), AGE_BUCKETS)] += 1
+        # Age since detection (an incident declared late was open before it was declared).
+        ages[_bucket((now - (detected or declared)) / timedelta(days=1), AGE_BUCKETS)] += 1
 
     significant = incidents.filter(severity__in=Severity.significant()).values_list(
         "detected_at", "resolved_at", "postmortem__status", "postmortem__published_at")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 
 from slos.models import SLOStatus
 
@@ -37,8 +38,14 @@ class WindowTotals:
         return self.total > 0
 
 
+@lru_cache(maxsize=4096)
+def _objective_ratio(objective: Decimal) -> Fraction:
+    return Fraction(objective) / 100
+
+
 def objective_ratio(objective) -> Fraction:
-    return Fraction(Decimal(objective)) / 100
+    # Cached: the fleet evaluation asks for the same few objectives thousands of times a minute.
+    return _objective_ratio(Decimal(objective))
 
 
 def allowed_error_ratio(objective) -> Fraction:
@@ -90,14 +97,19 @@ def status(totals: WindowTotals, objective) -> str:
     return verdict
 
 
+@lru_cache(maxsize=4096)
+def _tier_factor(budget_percent: Decimal, window_length: timedelta, long_window: timedelta) -> Fraction:
+    window_seconds = Fraction(int(window_length.total_seconds()))
+    long_seconds = Fraction(int(long_window.total_seconds()))
+    return Fraction(budget_percent) * window_seconds / 100 / long_seconds
+
+
 def tier_factor(budget_percent, window_length: timedelta, long_window: timedelta) -> Fraction:
     """Burn rate that spends `budget_percent` of the window's budget within `long_window`.
 
     budget% x window_hours / 100 / long_window_hours: 2% of 30 days in 1h is 14.4; 28 days gives 13.44.
     """
-    window_seconds = Fraction(int(window_length.total_seconds()))
-    long_seconds = Fraction(int(long_window.total_seconds()))
-    return Fraction(Decimal(budget_percent)) * window_seconds / 100 / long_seconds
+    return _tier_factor(Decimal(budget_percent), window_length, long_window)
 
 
 def to_decimal(value: Fraction | None, places: int = 4) -> Decimal | None:

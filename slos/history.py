@@ -10,15 +10,16 @@ Timeslices SLOs are read from their raw rows (kept for them), one query per peri
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
-from slos import budget
 from slos.budget import WindowTotals
-from slos.models import SLO, BudgetingMethod, RollupGrain
-from slos.rollups import HOUR, floor_to, hourly_totals, totals_for_many
+from slos.models import SLO, BudgetingMethod, RollupGrain, SLOStatus
+from slos.rollups import floor_to, hourly_totals, totals_for_many
 from slos.selectors import event_totals, window_totals
 from slos.windows import slo_window
 
 MONTHS = 13
+FOUR_PLACES = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
@@ -78,14 +79,30 @@ def day_ends(zone_name: str, since: datetime, now: datetime) -> list[datetime]:
     return ends
 
 
+def _percent(numerator: int, denominator: Decimal) -> Decimal:
+    """numerator / denominator rounded like budget.to_percent (60 digits, banker's rounding to 4 places)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return (Decimal(numerator) / denominator).quantize(FOUR_PLACES, rounding=ROUND_HALF_EVEN)
+
+
 def attainment(slo: SLO, totals: WindowTotals) -> dict:
-    """SLI %, budget consumed % and PASS/FAIL/NO_DATA of one period (decimals, JSON-ready as strings)."""
+    """SLI %, budget consumed % and PASS/FAIL/NO_DATA of one period (decimals, JSON-ready as strings).
+
+    The same numbers as budget.sli / budget_consumed / compliance + to_percent, in Decimal arithmetic
+    (hundreds of periods per page; tests/slos/test_history.py compares them)."""
+    if not totals.total:
+        return {"good": totals.good, "total": totals.total, "sli": None, "budget_consumed": None,
+                "status": SLOStatus.NO_DATA}
+    objective = Decimal(slo.objective)
     return {
         "good": totals.good,
         "total": totals.total,
-        "sli": budget.to_percent(budget.sli(totals)),
-        "budget_consumed": budget.to_percent(budget.budget_consumed(totals, slo.objective)),
-        "status": budget.compliance(totals, slo.objective),
+        "sli": _percent(totals.good * 100, Decimal(totals.total)),
+        "budget_consumed": _percent(totals.bad * 10000, Decimal(totals.total) * (100 - objective)),
+        # good / total >= objective / 100, on integers (objectives have at most 4 decimals).
+        "status": SLOStatus.PASS if totals.good * 1_000_000 >= int(objective * 10000) * totals.total
+        else SLOStatus.FAIL,
     }
 
 
@@ -97,21 +114,24 @@ class HourlyLedger:
         self.slo, self.now = slo, now
         self.origin = floor_to(since, RollupGrain.HOUR)
         self.last = floor_to(now, RollupGrain.HOUR)
-        hours = hourly_totals(slo.pk, self.origin, self.last)
-        count = int((self.last - self.origin) / HOUR)
+        self._origin_s, self._last_s = int(self.origin.timestamp()), int(self.last.timestamp())
+        hours = hourly_totals(slo.pk, self.origin, self.last, epoch_keys=True)
+        count = (self._last_s - self._origin_s) // 3600
         self.good, self.total = [0] * (count + 1), [0] * (count + 1)
+        good_sum = total_sum = 0
         for k in range(count):
-            good, total = hours.get(self.origin + HOUR * k, (0, 0))
-            self.good[k + 1] = self.good[k] + good
-            self.total[k + 1] = self.total[k] + total
+            good, total = hours.get(self._origin_s + 3600 * k, (0, 0))
+            good_sum += good
+            total_sum += total
+            self.good[k + 1], self.total[k + 1] = good_sum, total_sum
         self.tail = event_totals(slo.pk, self.last, now) if now > self.last else WindowTotals(0, 0)
 
     def _index(self, moment: datetime) -> int:
-        moment = max(min(floor_to(moment, RollupGrain.HOUR), self.last), self.origin)
-        return int((moment - self.origin) / HOUR)
+        seconds = min(max(int(moment.timestamp()) // 3600 * 3600, self._origin_s), self._last_s)
+        return (seconds - self._origin_s) // 3600
 
     def totals(self, lo: datetime, hi: datetime) -> WindowTotals:
-        if hi >= self.now and lo != floor_to(lo, RollupGrain.HOUR):
+        if hi >= self.now and lo.timestamp() % 3600:
             # The live window (rolling: now - N days) starts mid-hour: read it exactly (one statement).
             return totals_for_many([self.slo.pk], [(lo, hi)])[self.slo.pk][0]
         a, b = self._index(lo), self._index(hi)

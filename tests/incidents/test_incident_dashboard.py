@@ -52,9 +52,12 @@ def test_numbers_agree_with_the_metrics_api(api_as, manager, project, history):
                                          "until": min(end, NOW).isoformat()}).json()
             assert {k: month[k] for k in ("count", "metrics", "targets")} == expected, month["month"]
     assert body["monthly"][0]["metrics"]["mtta"]["mean_seconds"] == (4 + 95) * 60 // 2
-    assert [w["SEV1"] + w["SEV2"] + w["SEV3"] + w["SEV4"] + w["SEV5"] for w in body["weekly_by_severity"]] == [
-        1, 1, 1, 1, 1]
-    # Declared 2026-11-20 08:01, six days before NOW.
+    weeks = body["weekly_by_severity"]
+    assert weeks[0]["week"] == "2026-07-27" and weeks[-1]["week"] == "2026-11-23"  # Mondays, quiet ones too
+    assert len(weeks) == 18
+    assert sum(w["SEV1"] + w["SEV2"] + w["SEV3"] + w["SEV4"] + w["SEV5"] for w in weeks) == 5
+    assert next(w for w in weeks if w["week"] == "2026-08-03")["SEV1"] == 1
+    # Detected 2026-11-20 08:00, six days before NOW.
     assert body["open_by_state"] == [{"status": "investigating", "under 1 day": 0, "1-7 days": 1, "7-30 days": 0,
                                       "over 30 days": 0}]
     assert body["postmortems"]["significant_incidents"] == 3

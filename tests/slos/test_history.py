@@ -82,3 +82,24 @@ def test_project_attainment_many_slos_one_query(make_slo, django_assert_max_num_
     assert [row["status"] for row in table[slos[1].pk]][-3:] == ["PASS", "PASS", "PASS"]
     assert {row["status"] for row in table[slos[2].pk]} == {"NO_DATA"}
     assert table[slos[0].pk][-2]["budget_consumed"] == Decimal("2000.0000")
+
+
+def test_attainment_equals_the_budget_arithmetic():
+    import random
+
+    from slos import budget
+    from slos.budget import WindowTotals
+    from slos.history import attainment
+    from slos.models import SLO
+
+    rng = random.Random(3)
+    for _ in range(3000):
+        total = rng.choice([0, 1, 7, rng.randint(0, 10**12)])
+        totals = WindowTotals(total - rng.randint(0, total) if rng.random() < 0.7 else total, total)
+        slo = SLO(objective=Decimal(rng.randint(1, 999999)) / 10000)
+        row = attainment(slo, totals)
+        assert row["sli"] == budget.to_percent(budget.sli(totals))
+        assert row["budget_consumed"] == budget.to_percent(budget.budget_consumed(totals, slo.objective))
+        assert row["status"] == budget.compliance(totals, slo.objective)
+    # Exactly at the objective passes.
+    assert attainment(SLO(objective=Decimal("99.9")), WindowTotals(999, 1000))["status"] == "PASS"

@@ -149,3 +149,18 @@ def test_admin_home_strip_and_slo_page_link_to_the_dashboards(client, manager, m
     assert 'href="/admin/dashboards/slo/"' in strip and 'href="/admin/dashboards/incidents/"' in strip
     change = client.get(f"/admin/slos/slo/{slo.pk}/change/").content.decode()
     assert f'href="/admin/dashboards/slo/?project=shop&amp;slo={slo.slug}"' in change
+
+
+def test_fast_burn_rate_equals_the_exact_one():
+    import random as rnd
+
+    from slos import budget
+    from slos.budget import WindowTotals
+    from slos.dashboards import _burn_rate
+
+    rng = rnd.Random(5)
+    for _ in range(2000):
+        total = rng.randint(0, 10**9)
+        totals = WindowTotals(total - rng.randint(0, total), total)
+        objective = Decimal(rng.randint(1, 999999)) / 10000
+        assert _burn_rate(totals, objective) == budget.to_decimal(budget.burn_rate(totals, objective))
