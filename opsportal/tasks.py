@@ -15,6 +15,15 @@ def worker_heartbeat() -> str:
     return worker
 
 
+def daily_gate_report() -> dict:
+    """Daily: a gate report per active project; ends failed if any project's report failed."""
+    from opsportal.background import fail_if_any
+    from opsportal.quality_gates import gate_report_all_projects
+
+    outcome = gate_report_all_projects()
+    return fail_if_any(outcome, failed=outcome["failed"], what="daily gate report")
+
+
 def send_notification(notification_id: int) -> bool:
     from opsportal.services.notifications import notification_send
 

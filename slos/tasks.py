@@ -1,5 +1,7 @@
-"""Background tasks of the slos app (thin: load by id, call a service)."""
+"""Background tasks of the slos app (thin: load by id, call a service). Loops end
+failed when any item failed (opsportal.background)."""
 
+from opsportal.background import fail_if_any
 from slos.models import SLO
 
 
@@ -16,14 +18,16 @@ def evaluate_burn_alerts() -> dict:
     """Every minute: snapshot, error budget policy and burn-rate alerts of every SLO."""
     from slos.services import evaluate_all
 
-    return evaluate_all()
+    outcome = evaluate_all()
+    return fail_if_any(outcome, failed=outcome["failed"], what="SLO evaluation")
 
 
 def monitor_slo_all_projects() -> dict:
     """Daily: monitor_slo for every active project (the day's compliance evidence)."""
     from slos.services import monitor_all_projects
 
-    return monitor_all_projects()
+    outcome = monitor_all_projects()
+    return fail_if_any(outcome, failed=outcome["errors"], what="daily monitor_slo")
 
 
 def pull_prometheus() -> dict:
