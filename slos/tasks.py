@@ -22,6 +22,15 @@ def evaluate_burn_alerts() -> dict:
     return fail_if_any(outcome, failed=outcome["failed"], what="SLO evaluation")
 
 
+def retry_page_incidents() -> dict:
+    """Every minute: open the incident of page alerts whose first attempt failed; the task
+    ends failed while any still cannot (a failed task in the admin and on /metrics)."""
+    from slos.services.incidents_bridge import retry_missing_page_incidents
+
+    outcome = retry_missing_page_incidents()
+    return fail_if_any(outcome, failed=outcome["failed"], what="opening incidents for paging SLO burns (alert ids)")
+
+
 def monitor_slo_all_projects() -> dict:
     """Daily: monitor_slo for every active project (the day's compliance evidence)."""
     from slos.services import monitor_all_projects
