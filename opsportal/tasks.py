@@ -16,11 +16,12 @@ def worker_heartbeat() -> str:
 
 
 def daily_gate_report() -> dict:
-    """Daily: a gate report per active project; ends failed if any project's report failed."""
+    """Daily: a gate report per active project, once a day (a re-run adds nothing); ends failed
+    if any project's report failed."""
     from opsportal.background import fail_if_any
-    from opsportal.quality_gates import gate_report_all_projects
+    from opsportal.daily_reports import daily_gate_reports
 
-    outcome = gate_report_all_projects()
+    outcome = daily_gate_reports()
     return fail_if_any(outcome, failed=outcome["failed"], what="daily gate report")
 
 

@@ -53,6 +53,19 @@ def test_a_clean_run_succeeds(projects):
     assert daily_gate_report()["failed"] == []
 
 
+def test_the_daily_gate_report_is_once_per_project_and_day(projects, time_machine):
+    from opsportal.models import ValidationEntry
+
+    time_machine.move_to("2027-03-01 06:30Z", tick=False)
+    assert daily_gate_report()["done"] == ["broken", "healthy"]
+    records, entries = EvidenceRecord.objects.count(), ValidationEntry.objects.count()
+    assert records == 2
+    assert daily_gate_report() == {"done": [], "skipped": ["broken", "healthy"], "failed": []}
+    assert (EvidenceRecord.objects.count(), ValidationEntry.objects.count()) == (records, entries)
+    time_machine.move_to("2027-03-02 06:30Z", tick=False)  # the next day reports again
+    assert daily_gate_report()["done"] == ["broken", "healthy"]
+
+
 def test_review_checks_end_failed_when_a_project_failed(projects, monkeypatch):
     from retros.services import reviews
 
