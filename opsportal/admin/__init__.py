@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from opsportal.admin import api_tokens  # noqa: F401 (registers ApiTokenAdmin)
+from opsportal.admin import api_tokens, users  # noqa: F401 (registers their ModelAdmins)
 from opsportal.admin.forms import EscalatePhaseForm
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text, pretty_json
 from opsportal.models import (
