@@ -33,9 +33,9 @@ def retry_page_incidents() -> dict:
 
 def monitor_slo_all_projects() -> dict:
     """Daily: monitor_slo for every active project (the day's compliance evidence)."""
-    from slos.services import monitor_all_projects
+    from slos.daily_monitor import daily_monitor_slo
 
-    outcome = monitor_all_projects()
+    outcome = daily_monitor_slo()  # once per project and day
     return fail_if_any(outcome, failed=outcome["errors"], what="daily monitor_slo")
 
 
