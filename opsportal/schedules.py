@@ -20,7 +20,7 @@ SCHEDULES = [
     },
     {
         "name": "opsportal.daily_gate_report",
-        "func": "opsportal.quality_gates.gate_report_all_projects",
+        "func": "opsportal.tasks.daily_gate_report",
         "schedule_type": "C",  # cron
         "cron": "30 6 * * *",
     },

@@ -15,6 +15,16 @@ def worker_heartbeat() -> str:
     return worker
 
 
+def daily_gate_report() -> dict:
+    """Daily: a gate report per active project, once a day (a re-run adds nothing); ends failed
+    if any project's report failed."""
+    from opsportal.background import fail_if_any
+    from opsportal.daily_reports import daily_gate_reports
+
+    outcome = daily_gate_reports()
+    return fail_if_any(outcome, failed=outcome["failed"], what="daily gate report")
+
+
 def send_notification(notification_id: int) -> str:
     from opsportal.services.notifications import notification_send
 

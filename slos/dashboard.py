@@ -10,6 +10,10 @@ from slos.windows import duration_label
 MAX_ROWS = 10
 
 
+# A page whose incident could not be opened yet (slos.tasks.retry_page_incidents retries it).
+NO_INCIDENT_YET = "; NO INCIDENT YET: opening it failed, retried every minute"
+
+
 def panels(request) -> list[dict]:
     if not request.user.has_perm("slos.view_slo"):
         return []
@@ -44,7 +48,8 @@ def panels(request) -> list[dict]:
                     "label": f"{alert.severity.upper()} {alert.slo.project.slug}/{alert.slo.slug} {alert.tier_name}",
                     "url": reverse("admin:slos_sloalert_change", args=[alert.pk]),
                     "detail": f"since {alert.fired_at:%Y-%m-%d %H:%M} UTC, {alert.last_long_burn_rate}x over "
-                              f"{duration_label(alert.long_window)} (fires above {alert.factor.normalize()}x)",
+                              f"{duration_label(alert.long_window)} (fires above {alert.factor.normalize()}x)"
+                              + (NO_INCIDENT_YET if alert.severity == "page" and not alert.incident_id else ""),
                 }
                 for alert in alerts
             ],

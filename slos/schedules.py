@@ -10,6 +10,13 @@ SCHEDULES = [
         "minutes": 1,
     },
     {
+        # A paging burn whose incident could not be opened is retried until it is (idempotent by group key).
+        "name": "slos.retry_page_incidents",
+        "func": "slos.tasks.retry_page_incidents",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
         # Prometheus-sourced SLIs: completed intervals since the last stored one (slos.sources.prometheus).
         "name": "slos.pull_prometheus",
         "func": "slos.tasks.pull_prometheus",

@@ -1,5 +1,7 @@
-"""Background tasks of the slos app (thin: load by id, call a service)."""
+"""Background tasks of the slos app (thin: load by id, call a service). Loops end
+failed when any item failed (opsportal.background)."""
 
+from opsportal.background import fail_if_any
 from slos.models import SLO
 
 
@@ -16,14 +18,25 @@ def evaluate_burn_alerts() -> dict:
     """Every minute: snapshot, error budget policy and burn-rate alerts of every SLO."""
     from slos.services import evaluate_all
 
-    return evaluate_all()
+    outcome = evaluate_all()
+    return fail_if_any(outcome, failed=outcome["failed"], what="SLO evaluation")
+
+
+def retry_page_incidents() -> dict:
+    """Every minute: open the incident of page alerts whose first attempt failed; the task
+    ends failed while any still cannot (a failed task in the admin and on /metrics)."""
+    from slos.services.incidents_bridge import retry_missing_page_incidents
+
+    outcome = retry_missing_page_incidents()
+    return fail_if_any(outcome, failed=outcome["failed"], what="opening incidents for paging SLO burns (alert ids)")
 
 
 def monitor_slo_all_projects() -> dict:
     """Daily: monitor_slo for every active project (the day's compliance evidence)."""
-    from slos.services import monitor_all_projects
+    from slos.daily_monitor import daily_monitor_slo
 
-    return monitor_all_projects()
+    outcome = daily_monitor_slo()  # once per project and day
+    return fail_if_any(outcome, failed=outcome["errors"], what="daily monitor_slo")
 
 
 def pull_prometheus() -> int:

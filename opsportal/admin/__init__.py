@@ -10,10 +10,7 @@ from django.template.response import TemplateResponse
 from opsportal.access.admin import MembershipInline, save_membership_formset
 from opsportal.access.models import ProjectMembership
 from opsportal.access.services import membership_grant
-from opsportal.admin import (
-    api_tokens,  # noqa: F401 (registers ApiTokenAdmin)
-    bulk,  # noqa: F401  (registers the bulk action runs' admin)
-)
+from opsportal.admin import api_tokens, bulk, users  # noqa: F401 (registers their ModelAdmins)
 from opsportal.admin.forms import EscalatePhaseForm
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text, pretty_json
 from opsportal.admin.scale import EstimatedCountPaginator, IndexedValuesFilter, search_exact_first

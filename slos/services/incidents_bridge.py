@@ -43,3 +43,25 @@ def open_incident_for_page(alert) -> int | None:
         return None
     logger.info("page alert %s %s incident %s", alert.pk, "opened" if created else "attached to", incident.pk)
     return incident.pk
+
+
+def retry_missing_page_incidents() -> dict:
+    """Open the incident of every open page alert that has none yet (the first attempt
+    failed). Idempotent: the group key `slo:<id>` lands every retry, and every page of
+    the SLO, on the same open incident. Returns {"opened": n, "failed": [alert ids]}."""
+    from slos.models import Severity, SLOAlert
+
+    outcome = {"opened": 0, "failed": []}
+    waiting = (
+        SLOAlert.objects.open().filter(severity=Severity.PAGE, incident_id__isnull=True)
+        .select_related("slo", "slo__project", "slo__service").order_by("pk")
+    )
+    for alert in waiting:
+        incident_id = open_incident_for_page(alert)
+        if incident_id is None:
+            outcome["failed"].append(alert.pk)
+            continue
+        alert.incident_id = incident_id
+        alert.save(update_fields=["incident_id"])
+        outcome["opened"] += 1
+    return outcome

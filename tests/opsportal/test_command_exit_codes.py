@@ -1,6 +1,8 @@
 """One exit-status convention for every management command (docs/commands.md):
 0 done, 1 a check failed, 2 bad input (refused before doing anything), 3 no data."""
 
+from unittest import mock
+
 import pytest
 from django.core.management import execute_from_command_line
 
@@ -20,11 +22,13 @@ BAD_INPUT = [
 
 
 def run(argv) -> int:
-    """The real exit status, as the shell sees it (run_from_argv turns CommandError into sys.exit)."""
-    try:
-        execute_from_command_line(["manage.py", *argv])
-    except SystemExit as exc:
-        return exc.code
+    """The real exit status, as the shell sees it (run_from_argv turns CommandError into sys.exit).
+    run_from_argv closes the database connections at the end: not the test's (PostgreSQL)."""
+    with mock.patch("django.core.management.base.connections.close_all"):
+        try:
+            execute_from_command_line(["manage.py", *argv])
+        except SystemExit as exc:
+            return exc.code
     return 0
 
 

@@ -30,7 +30,9 @@ def test_a_forced_date_and_zone_reach_the_test_run(tmp_path):
     stub = tmp_path / "python"
     stub.write_text('#!/bin/sh\ndate -u "+%Y-%m-%d %H:%M"; date "+%Z"; echo "$@"\n')
     stub.chmod(0o755)
-    env = {**os.environ, "PY": str(stub), "OPSPORTAL_FAKE_DATE": "2028-02-29 23:58:00 UTC",
+    # Outside any faketime this test itself may run under (CI's faketime pass): a clean clock.
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME") and k != "LD_PRELOAD"}
+    env = {**clean, "PY": str(stub), "OPSPORTAL_FAKE_DATE": "2028-02-29 23:58:00 UTC",
            "OPSPORTAL_FAKE_TZ": "Australia/Sydney"}
     result = subprocess.run([str(SCRIPT), "-x"], env=env, capture_output=True, text=True, timeout=60, check=True)
     lines = result.stdout.splitlines()
