@@ -312,8 +312,12 @@ def _tiers(doc: Document, fields: dict) -> list | None:
             raise Invalid("spec.alertPolicies", f"burn rate {condition['factor']} over "
                                                 f"{condition['long_window']} spends {percent}% of the budget; "
                                                 "a tier spends between 0.0001% and 100%")
-        tiers.append((condition["name"], condition["severity"], condition["long_window"],
-                      condition["short_window"], percent))
+        name, taken = condition["name"], {tier[0] for tier in tiers}
+        for suffix in range(2, 100):  # two conditions with one name: tier names are unique per SLO
+            if name not in taken:
+                break
+            name = f"{condition['name'][:36]}-{suffix}"
+        tiers.append((name, condition["severity"], condition["long_window"], condition["short_window"], percent))
     return tiers
 
 
@@ -498,7 +502,8 @@ def import_documents(text: str, *, project, default_url: str | None = None, acto
                         if tiers:
                             tier_replace(slo=slo, actor=actor, tiers=[
                                 {"name": t[0], "severity": t[1], "long_window": t[2], "short_window": t[3],
-                                 "budget_percent": t[4]} for t in tiers])
+                                 "budget_percent": t[4], "alert_labels": t[5] if len(t) > 5 else {}}
+                                for t in tiers])
                         result.slos_updated.append(doc.name)
                     else:
                         slo_create(project=project, service=service, actor=actor, tiers=tiers, **fields)

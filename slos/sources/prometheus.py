@@ -131,14 +131,6 @@ def request_headers(slo) -> dict:
     return headers
 
 
-def query_instant(base_url: str, promql: str, at: datetime, *, timeout: float | None = None,
-                  headers: dict | None = None) -> Decimal:
-    """Evaluate `promql` at `at` and return its single sample value; anything else is a PullError."""
-    params = urllib.parse.urlencode({"query": promql, "time": f"{at.timestamp():.3f}"})
-    body = _get(base_url, f"/api/v1/query?{params}", timeout, headers)
-    return parse_query_response(body)
-
-
 def query_range(base_url: str, promql: str, first_end: datetime, last_end: datetime, step: timedelta, *,
                 timeout: float | None = None, headers: dict | None = None) -> dict[int, Decimal | PullError]:
     """One range query: {unix second of each step: its value, or the PullError saying why it is unusable}.
@@ -179,32 +171,6 @@ def _error_detail(body: bytes) -> str:
     if isinstance(payload, dict) and payload.get("status") == "error":
         return f"{payload.get('errorType', 'error')}: {payload.get('error', '')}".strip()
     return ""
-
-
-def parse_query_response(body: bytes) -> Decimal:
-    """The one finite, non-negative value of an instant query's JSON answer."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise PullError("the answer is not JSON") from None
-    if not isinstance(payload, dict):
-        raise PullError("the answer is not a Prometheus API object")
-    if payload.get("status") != "success":
-        raise PullError(f"query failed: {payload.get('errorType', 'error')}: {payload.get('error', 'no reason given')}")
-    data = payload.get("data") or {}
-    result_type, result = data.get("resultType"), data.get("result")
-    if result_type == "scalar":
-        raw = result[1] if isinstance(result, list) and len(result) == 2 else None
-    elif result_type == "vector" and isinstance(result, list):
-        if not result:
-            raise PullError("empty result: the query matched no series at that time")
-        if len(result) > 1:
-            raise PullError(f"the query returned {len(result)} series; aggregate it to one, e.g. with sum()")
-        value = result[0].get("value") if isinstance(result[0], dict) else None
-        raw = value[1] if isinstance(value, list) and len(value) == 2 else None
-    else:
-        raise PullError(f"unexpected result type {result_type!r}; an instant vector or scalar is needed")
-    return _sample(raw)
 
 
 def _sample(raw) -> Decimal:
@@ -253,11 +219,6 @@ def parse_range_response(body: bytes) -> dict[int, Decimal | PullError]:
         except PullError as exc:
             samples[at] = exc
     return samples
-
-
-def whole_events(value: Decimal) -> int:
-    """A count rounded half-even (used where no carry is kept)."""
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
 def carry_round(value: Decimal, carry: Decimal) -> tuple[int, Decimal]:

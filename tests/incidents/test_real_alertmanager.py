@@ -11,6 +11,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import OperationalError
 
 from incidents.models import Alert, Incident, IncidentStatus
 from incidents.services.alerts import alert_integration_create
@@ -121,3 +122,31 @@ def test_alert_through_real_alertmanager_opens_one_incident_then_monitoring(aler
     wait_for(lambda: Incident.objects.get().status == IncidentStatus.MONITORING, "the incident to reach monitoring")
     assert Incident.objects.count() == 1
     assert set(Alert.objects.values_list("status", flat=True)) == {"resolved"}
+
+
+@pytest.mark.external
+@pytest.mark.django_db(transaction=True)
+def test_a_1000_alert_group_through_real_alertmanager_opens_one_incident(alertmanager):
+    """Large outages are when groups are huge: Alertmanager's notification of 1,000 alerts must be
+    accepted (a 500 would make Alertmanager retry into the same wall)."""
+    starts = datetime.now(UTC) - timedelta(minutes=2)
+    alerts = [
+        {"labels": {"alertname": "NodeDown", "severity": "page", "service": "checkout", "instance": f"node-{i}"},
+         "annotations": {"summary": "node unreachable"}, "startsAt": starts.isoformat()}
+        for i in range(1000)
+    ]
+    assert http("POST", f"{alertmanager}/api/v2/alerts", alerts) == 200
+    deadline = WAIT_SECONDS * 3
+
+    def arrived():
+        try:
+            return Alert.objects.count() == 1000
+        except OperationalError:  # SQLite's in-memory test database: the webhook's write holds the table
+            return False
+
+    start = time.monotonic()
+    while not arrived() and time.monotonic() - start < deadline:
+        time.sleep(0.5)
+    assert Alert.objects.count() == 1000
+    incident = Incident.objects.get()
+    assert (incident.severity, incident.alerts.count()) == ("SEV2", 1000)  # severity: page

@@ -201,3 +201,11 @@ def test_command_and_api_report_the_notes(project, manager):
     assert response.status_code == 200, response.content
     assert response.json()["slos_updated"] == ["main-page-internal", "main-page-sla"]
     assert any("AlertNotificationTarget not imported" in note for note in response.json()["notes"])
+
+
+def test_two_policies_with_the_same_condition_name_get_distinct_tiers(project):
+    text = PUBLISHED.replace("    alertPolicies:\n      - burn-policy\n",
+                             "    alertPolicies:\n      - burn-policy\n      - burn-policy\n")
+    import_documents(text, project=project)
+    names = sorted(SLO.objects.get(slug="main-page-sla").tiers.values_list("name", flat=True))
+    assert names == ["fast-burn", "fast-burn-2"]

@@ -141,3 +141,16 @@ def test_page_tier_fires_under_promtool_test_rules(project, flavour, tmp_path):
     run = subprocess.run(["promtool", "test", "rules", str(tmp_path / "tests.yml")],
                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.django_db
+def test_reimporting_a_changed_sloth_spec_updates_labels_and_tiers(project, tmp_path):
+    _import(project, "getting-started.yml")
+    changed = tmp_path / "changed.yml"
+    changed.write_text((SLOTH / "getting-started.yml").read_text().replace("routing_key: myteam",
+                                                                           "routing_key: otherteam"))
+    out = io.StringIO()
+    call_command("import_sloth", str(changed), "--project", project.slug, "--prometheus-url", PROM, stdout=out)
+    assert "SLOs updated 1" in out.getvalue()
+    tier = SLO.objects.get().tiers.get(name="page-1h")
+    assert tier.alert_labels["routing_key"] == "otherteam"
