@@ -161,7 +161,7 @@ class Recorder:
 
 
 class Client:
-    """One keep-alive connection; reconnects after an error."""
+    """One keep-alive connection; reconnects after an error (60 s timeout, counted as a 599)."""
 
     def __init__(self, port, headers=None):
         self.port, self.headers, self.conn = port, headers or {}, None
@@ -171,9 +171,11 @@ class Client:
         all_headers = {**self.headers, **(headers or {})}
         if data is not None:
             all_headers["Content-Type"] = "application/json"
-        for attempt in (1, 2):
+        # Only reads are retried (a kept-alive connection the server closed): a retried POST whose
+        # first attempt did reach the server would store twice and look like a bug of the portal.
+        for attempt in ((1, 2) if method == "GET" else (2,)):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             try:
                 self.conn.request(method, path, body=data, headers=all_headers)
                 response = self.conn.getresponse()
