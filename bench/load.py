@@ -161,7 +161,7 @@ class Recorder:
 
 
 class Client:
-    """One keep-alive connection; reconnects after an error."""
+    """One keep-alive connection; reconnects after an error (60 s timeout, counted as a 599)."""
 
     def __init__(self, port, headers=None):
         self.port, self.headers, self.conn = port, headers or {}, None
@@ -171,9 +171,11 @@ class Client:
         all_headers = {**self.headers, **(headers or {})}
         if data is not None:
             all_headers["Content-Type"] = "application/json"
-        for attempt in (1, 2):
+        # Only reads are retried (a kept-alive connection the server closed): a retried POST whose
+        # first attempt did reach the server would store twice and look like a bug of the portal.
+        for attempt in ((1, 2) if method == "GET" else (2,)):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             try:
                 self.conn.request(method, path, body=data, headers=all_headers)
                 response = self.conn.getresponse()
@@ -226,15 +228,19 @@ def api_user(args, recorder, stop, token, slo_ids, load_slo, counter, accepted):
                    "good": 999, "total": 1000}
             status, _ = timed(recorder, op, lambda row=row: client.request(
                 "POST", f"/api/v1/slos/{load_slo}/measurements/", [row]))
-            if status == 200:
-                with counter["lock"]:
+            with counter["lock"]:
+                if status == 200:
                     accepted["measurements"] += 1
+                elif status == 599:  # timed out: the server may still have stored it
+                    accepted["measurements_unknown"] += 1
         else:
             status, _ = timed(recorder, op, lambda: client.request("POST", "/api/v1/incidents/", {
                 "project": "shop", "title": f"Load test {uuid.uuid4().hex[:6]}", "severity": "SEV4"}))
-            if status == 201:
-                with counter["lock"]:
+            with counter["lock"]:
+                if status == 201:
                     accepted["declared"] += 1
+                elif status == 599:
+                    accepted["declared_unknown"] += 1
         stop.wait(args.think * rng.uniform(0.5, 1.5))
 
 
@@ -404,7 +410,8 @@ def main():
 
         warm_up(args.port, token, slo_ids)
         recorder, stop = Recorder(), threading.Event()
-        counter, accepted, sent = {"n": 0, "lock": threading.Lock()}, {"measurements": 0, "declared": 0}, {"storm": 0}
+        counter, sent = {"n": 0, "lock": threading.Lock()}, {"storm": 0}
+        accepted = {"measurements": 0, "declared": 0, "measurements_unknown": 0, "declared_unknown": 0}
         threads = [threading.Thread(target=api_user, args=(args, recorder, stop, token, slo_ids, load_slo,
                                                            counter, accepted)) for _ in range(args.users)]
         threads += [threading.Thread(target=admin_user, args=(args, recorder, stop, env["OPSPORTAL_DEMO_PASSWORD"]))
@@ -443,11 +450,15 @@ def main():
         "alert incidents": stored["alert_incidents"],
         "measurements accepted": accepted["measurements"], "measurements stored": stored["measurements"],
         "incidents declared": accepted["declared"], "declared incidents stored": stored["declared"],
+        "writes timed out (outcome unknown)": accepted["measurements_unknown"] + accepted["declared_unknown"],
         "tasks left in the queue": left,
     }
     ok = (
         stored["alert_groups"] == groups_hit == stored["alert_groups_with_one_incident"] == stored["alert_incidents"]
-        and accepted["measurements"] == stored["measurements"] and accepted["declared"] == stored["declared"]
+        # A write whose response timed out (599, counted as an error) may or may not be stored.
+        and accepted["measurements"] <= stored["measurements"] <= accepted["measurements"] + accepted[
+            "measurements_unknown"]
+        and accepted["declared"] <= stored["declared"] <= accepted["declared"] + accepted["declared_unknown"]
         and all(r["errors_5xx"] == 0 for r in results.values())
     )
     print(table)
