@@ -6,6 +6,8 @@ from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.db import connections
 from django.db.models.constants import LOOKUP_SEP
+from django.templatetags.static import static
+from django.utils.html import format_html
 
 
 class AutocompleteFilter(admin.RelatedFieldListFilter):
@@ -45,8 +47,9 @@ class AutocompleteFilter(admin.RelatedFieldListFilter):
 
     @classmethod
     def media(cls):
-        widget = AutocompleteSelect(None, None)
-        return widget.media + forms.Media(js=["opsportal/autocomplete_filter.js"])
+        # Django's select2 scripts, then ours: after them, so it binds to the jQuery select2 was loaded on.
+        return format_html("{}\n<script src=\"{}\"></script>", AutocompleteSelect(None, None).media,
+                           static("opsportal/autocomplete_filter.js"))
 
 
 class RequiredAutocompleteFilter(AutocompleteFilter):
