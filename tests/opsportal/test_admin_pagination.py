@@ -67,7 +67,8 @@ def test_postgres_counts_a_selective_filter_exactly(project, settings):
 def test_a_wrong_estimate_above_the_limit_is_corrected_by_the_bounded_count(project, settings, monkeypatch):
     settings.OPSPORTAL_ADMIN_EXACT_COUNT_LIMIT = 10
     records(project, 5)
-    monkeypatch.setattr("opsportal.admin.scale.planner_estimate", lambda queryset: 1_000_000)  # stale statistics
+    stale_statistics = 1_000_000
+    monkeypatch.setattr("opsportal.admin.scale.pagination.planner_estimate", lambda queryset: stale_statistics)
     paginator = EstimatedCountPaginator(EvidenceRecord.objects.order_by("-id"), 100)
     assert paginator.count == 5
     assert paginator.estimated is False

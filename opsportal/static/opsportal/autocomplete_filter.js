@@ -1,9 +1,9 @@
 'use strict';
 // Autocomplete list filters (opsportal.admin.scale.AutocompleteFilter): choosing a value reloads the
 // changelist with that filter set (and back to page one); clearing it removes the filter.
-{
-    const $ = django.jQuery;
-    $(document).on('change', 'select.opsportal-autocomplete-filter', function() {
+// Bound once the page has loaded, to the jQuery that select2 lives on (the last django.jQuery).
+document.addEventListener('DOMContentLoaded', function() {
+    django.jQuery(document).on('change', 'select.opsportal-autocomplete-filter', function() {
         const params = new URLSearchParams(window.location.search);
         params.delete(this.name);
         params.delete('p');
@@ -13,4 +13,4 @@
         const query = params.toString();
         window.location.search = query ? '?' + query : '';
     });
-}
+});

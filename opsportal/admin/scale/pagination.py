@@ -1,0 +1,78 @@
+"""Paginating tables that grow without bound: counts the database can afford.
+
+Django's admin counts every row twice per page (`COUNT(*)` for the paginator and
+again for "N total"). On a table of millions of rows that count is most of the
+page's time. Admins of unbounded tables set::
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+The rule (see docs/admin.md): count exactly up to `OPSPORTAL_ADMIN_EXACT_COUNT_LIMIT`
+rows (10,000 by default), reading at most that many rows; above it, PostgreSQL's
+planner estimate for the same query is the count. Other databases (SQLite, the
+embedded default) count exactly.
+"""
+
+import json
+
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.db import connections
+from django.utils.functional import cached_property
+
+DEFAULT_EXACT_COUNT_LIMIT = 10_000
+
+
+def exact_count_limit() -> int:
+    return getattr(settings, "OPSPORTAL_ADMIN_EXACT_COUNT_LIMIT", DEFAULT_EXACT_COUNT_LIMIT)
+
+
+def planner_estimate(queryset) -> int | None:
+    """Rows PostgreSQL's planner expects `queryset` to return (no rows are read), or None elsewhere."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+    except EmptyResultSet:  # queryset.none(): nothing to ask
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def bounded_count(queryset, limit: int) -> int:
+    """Exact count, but reading at most `limit + 1` rows: cheap, and tells "more than limit" apart."""
+    return queryset.order_by().values("pk")[: limit + 1].count()
+
+
+class EstimatedCountPaginator(Paginator):
+    """Paginator whose count never scans a large table.
+
+    On PostgreSQL: ask the planner (EXPLAIN, no rows read); count exactly when it expects
+    at most the limit; otherwise confirm there are more than `limit` rows (reading at most
+    limit + 1) and show the estimate. Other databases count exactly.
+    """
+
+    estimated = False
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if not hasattr(queryset, "query") or connections[queryset.db].vendor != "postgresql":
+            return super().count
+        limit = exact_count_limit()
+        estimate = planner_estimate(queryset)
+        if estimate <= limit:
+            return queryset.count()
+        # The planner expects many rows: check it (reading at most limit + 1 of them) so that a
+        # wild estimate for a selective filter never shows pages of nothing.
+        counted = bounded_count(queryset, limit)
+        if counted <= limit:
+            return counted
+        self.estimated = True
+        return max(estimate, limit + 1)
