@@ -1,3 +1,4 @@
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework import exceptions
 from rest_framework.authentication import get_authorization_header
@@ -41,3 +42,16 @@ class TokenOrBearerAuthentication(KnoxTokenAuthentication):
 
     def authenticate_header(self, request):
         return 'Token realm="api", Bearer realm="api"'
+
+
+class TokenOrBearerAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The API token in the OpenAPI schema: `Authorization: Token <secret>` (or `Bearer <secret>`)."""
+
+    target_class = TokenOrBearerAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey", "in": "header", "name": "Authorization",
+            "description": "`Token <secret>` or `Bearer <secret>`; make one with `manage.py create_api_token`.",
+        }
