@@ -205,22 +205,35 @@ def test_every_other_api_route_is_scoped(demo, people):
         view = pattern.callback.view_class
         converters = set(pattern.pattern.converters)
         if converters == {"slug"}:
-            url = "/api/v1/" + str(pattern.pattern).replace("<slug:slug>", shop.slug)
+            urls = ["/api/v1/" + str(pattern.pattern).replace("<slug:slug>", shop.slug)]
         elif converters == {"pk"}:
             row = shop_row(view.queryset.model, shop)
             assert row is not None, f"no shop row to try {pattern.name} with"
-            url = "/api/v1/" + str(pattern.pattern).replace("<int:pk>", str(row.pk))
+            urls = ["/api/v1/" + str(pattern.pattern).replace("<int:pk>", str(row.pk))]
+        elif pattern.name == "project-dashboard":  # every registered dashboard's API twin
+            from opsportal.dashboards import registered
+
+            template = str(pattern.pattern).replace("<slug:slug>", shop.slug)
+            urls = ["/api/v1/" + template.replace("<slug:name>", name) for name in registered()]
+            assert len(urls) >= 2
         else:
             problems.append(f"{pattern.name}: unknown path parameters {converters}; add it to this test")
             continue
-        for method in ("get", "post"):
-            if method not in view.http_method_names or not hasattr(view, method):
-                continue
-            status = getattr(outsider, method)(url, {}, format="json").status_code
-            if status != 404:
-                problems.append(f"{method.upper()} {url} as outsider: {status}, expected 404")
-            if method == "post":
-                status = viewer.post(url, {}, format="json").status_code
-                if status != 403:
-                    problems.append(f"POST {url} as the shop's viewer: {status}, expected 403")
+        for url in urls:
+            problems += _outsider_and_viewer_refused(view, url, outsider, viewer)
     assert problems == []
+
+
+def _outsider_and_viewer_refused(view, url, outsider, viewer) -> list[str]:
+    problems = []
+    for method in ("get", "post"):
+        if method not in view.http_method_names or not hasattr(view, method):
+            continue
+        status = getattr(outsider, method)(url, {}, format="json").status_code
+        if status != 404:
+            problems.append(f"{method.upper()} {url} as outsider: {status}, expected 404")
+        if method == "post":
+            status = viewer.post(url, {}, format="json").status_code
+            if status != 403:
+                problems.append(f"POST {url} as the shop's viewer: {status}, expected 403")
+    return problems
