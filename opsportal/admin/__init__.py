@@ -186,17 +186,23 @@ class ApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
     show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
-    list_display = ["created_at", "project", "kind", "subject_label", "decision", "approver"]
-    list_filter = ["project", "kind", "decision", "created_at"]
-    list_select_related = ["project", "approver"]
+    list_display = ["created_at", "project", "kind", "subject_label", "decision", "approver", "superseded"]
+    list_filter = ["project", "kind", "decision", ("supersession", admin.EmptyFieldListFilter), "created_at"]
+    list_select_related = ["project", "approver", "supersession"]
     search_fields = ["subject_label", "comment", "approver__username"]
     get_search_results = search_exact_first
     search_number_fields = ["id"]
     search_hash_fields = ["content_sha256"]
     date_hierarchy = "created_at"
     fields = ["project", "kind", "subject_type", "subject_id", "subject_label", "decision", "approver", "comment",
-              "content_sha256", "created_at"]
+              "content_sha256", "content_scheme", "authors", "content", "superseded", "created_at"]
     readonly_fields = fields
+
+    @admin.display(description="superseded")
+    def superseded(self, obj):
+        # Kept as decided; a later change of the subject's content marks it (ApprovalSupersession).
+        mark = getattr(obj, "supersession", None)
+        return f"{mark.created_at:%Y-%m-%d %H:%M} UTC: {mark.reason}" if mark else "-"
 
 
 @admin.register(WorkerHeartbeat)

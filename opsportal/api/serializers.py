@@ -97,17 +97,22 @@ class ApprovalSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     approver = UsernameField(read_only=True)
     subject_type = serializers.SerializerMethodField()
+    superseded_at = serializers.SerializerMethodField()
 
     class Meta:
         model = Approval
         fields = [
             "id", "project", "kind", "subject_type", "subject_id", "subject_label", "decision",
-            "approver", "comment", "content_sha256", "created_at",
+            "approver", "comment", "content_sha256", "content_scheme", "authors", "superseded_at", "created_at",
         ]
         read_only_fields = fields
 
     def get_subject_type(self, obj) -> str:
         return f"{obj.subject_type.app_label}.{obj.subject_type.model}"
+
+    def get_superseded_at(self, obj) -> str | None:
+        mark = getattr(obj, "supersession", None)
+        return mark.created_at.isoformat() if mark else None
 
 
 class EscalationInputSerializer(serializers.Serializer):

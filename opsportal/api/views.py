@@ -195,6 +195,6 @@ class ValidationEntryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ApprovalViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Approval.objects.select_related("project", "approver", "subject_type")
+    queryset = Approval.objects.select_related("project", "approver", "subject_type", "supersession")
     serializer_class = s.ApprovalSerializer
     filterset_class = ApprovalFilter

@@ -51,7 +51,8 @@ def chain_append_record(instance, *, actor=None) -> ChainLink:
     row is written, inside the same transaction: the row and its link commit together or not at all."""
     project_id = _project_id_of(instance)
     person = recorded_person(actor)
-    with transaction.atomic():
+    # No savepoint: the caller's transaction holds the audit row, and either both commit or neither.
+    with transaction.atomic(savepoint=False):
         head = _locked_head(project_id)
         sequence = head.sequence + 1
         envelope = {
