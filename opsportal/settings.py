@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "opsportal.apps.OpsPortalConfig",
+    "opsportal.access.apps.AccessConfig",
     "slos",
     "incidents",
     "retros",
@@ -84,6 +85,13 @@ TEMPLATES = [
 
 DATABASES = {"default": database_from_url(env_str("DATABASE_URL", "sqlite:///var/opsportal.sqlite3"), BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Permissions of project models come from project memberships (opsportal/access/rules.py).
+AUTHENTICATION_BACKENDS = ["opsportal.access.backend.ProjectRoleBackend"]
+# On: organisation groups give non-members their group's role in every project. Off: nothing.
+OPSPORTAL_ORG_BASELINE = env_bool("OPSPORTAL_ORG_BASELINE", False)
+# Hosts outbound requests (webhooks, Prometheus pulls) may reach: names, .suffixes, CIDRs (opsportal/outbound.py).
+OPSPORTAL_OUTBOUND_ALLOW = env_list("OPSPORTAL_OUTBOUND_ALLOW", [])
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -153,13 +161,17 @@ REST_FRAMEWORK = {
         "opsportal.api.authentication.TokenOrBearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["opsportal.api.permissions.ModelPermissions"],
+    # Per-project roles and row scoping for every view (opsportal/access, docs/access.md).
+    "DEFAULT_PERMISSION_CLASSES": ["opsportal.access.drf.ProjectRolePermissions"],
     "DEFAULT_PARSER_CLASSES": [
         "opsportal.api.parsers.SafeJSONParser",
         "opsportal.api.parsers.SafeFormParser",
         "opsportal.api.parsers.SafeMultiPartParser",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "opsportal.access.drf.ProjectScopeFilter",
+        "django_filters.rest_framework.DjangoFilterBackend",
+    ],
     "DEFAULT_PAGINATION_CLASS": "opsportal.api.pagination.StandardCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

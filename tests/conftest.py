@@ -3,12 +3,16 @@
 import os
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models.signals import m2m_changed, post_save
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from opsportal.models import Project
 from opsportal.roles import MANAGERS, OPERATORS, VIEWERS, sync_role_permissions
 from tests.factories import ProjectFactory, ServiceFactory, UserFactory
+from tests.memberships import on_groups_changed, on_project_saved
 
 
 def require_external(reason: str):
@@ -27,8 +31,25 @@ def roles(db):
 def _user_with_role(roles, role, username):
     user = UserFactory(username=username, is_staff=True)
     if role:
-        user.groups.add(roles[role])
+        user.groups.add(roles[role])  # joins every project (see group_members_join_new_projects)
     return user
+
+
+@pytest.fixture(autouse=True)
+def group_members_join_new_projects(request):
+    """Users in the role groups become members of every project created during the test.
+
+    Mark a test `@pytest.mark.no_group_memberships` to see memberships exactly as the test makes them.
+    """
+    if request.node.get_closest_marker("no_group_memberships"):
+        yield
+        return
+    through = get_user_model().groups.through
+    post_save.connect(on_project_saved, sender=Project, dispatch_uid="tests.group_members_join")
+    m2m_changed.connect(on_groups_changed, sender=through, dispatch_uid="tests.group_members_join")
+    yield
+    post_save.disconnect(sender=Project, dispatch_uid="tests.group_members_join")
+    m2m_changed.disconnect(sender=through, dispatch_uid="tests.group_members_join")
 
 
 @pytest.fixture

@@ -115,8 +115,8 @@ def action_item_set_status(*, item: ActionItem, status: str, actor, reason: str 
 def action_item_verify(*, item: ActionItem, actor, comment: str) -> ActionItem:
     """A Manager who does not own the item confirms that a done prevent/detect item worked
     (an `improvement_action` approval with a comment); the improvement becomes evidence."""
-    if actor is None or not actor.is_authenticated or not actor.has_perm(VERIFY_PERMISSION):
-        raise PermissionDenied("Only Managers may verify action items.")
+    if actor is None or not actor.is_authenticated or not actor.has_perm(VERIFY_PERMISSION, item):
+        raise PermissionDenied("Only Managers of the item's project may verify action items.")
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": "Say how you confirmed the action worked."})
@@ -150,7 +150,7 @@ def action_item_reopen(*, item: ActionItem, actor, comment: str = "") -> ActionI
             raise InvalidTransition({"status": "Only done or won't-do items can be reopened."})
         if item.verified_at is not None:
             raise InvalidTransition({"status": "This item was verified; open a new item instead."})
-        if item.awaiting_verification and actor is not None and actor.has_perm(VERIFY_PERMISSION) \
+        if item.awaiting_verification and actor is not None and actor.has_perm(VERIFY_PERMISSION, item) \
                 and actor.pk != item.owner_id:
             approval_record(subject=item, kind=ApprovalKind.IMPROVEMENT_ACTION,
                             decision=ApprovalDecision.REQUEST_CHANGES, approver=actor, comment=comment)
@@ -182,13 +182,15 @@ def action_items_escalate(today=None) -> int:
     from incidents.services.postmortems import project_managers
 
     today = today or timezone.localdate()
-    managers = list(project_managers())
+    managers_by_project = {}
     sent = 0
     for item in ActionItem.objects.overdue_by_more_than(escalate_after_days(), today).select_related("owner",
                                                                                                      "project"):
+        if item.project_id not in managers_by_project:  # one query per project, not per item
+            managers_by_project[item.project_id] = list(project_managers(item.project))
         try:
             sent += notify_once(
-                key=f"actionitem-escalation:{item.pk}", users=managers,
+                key=f"actionitem-escalation:{item.pk}", users=managers_by_project[item.project_id],
                 subject=f"Escalation: action item overdue since {item.due_date}: {item.title}",
                 body=(f"{item.title} ({item.project}, {item.priority}) owned by {item.owner.get_username()} was due "
                       f"{item.due_date} and is still {item.get_status_display().lower()}."),

@@ -36,7 +36,6 @@ from incidents.services.timeline import record_event
 from opsportal.actors import recorded_person
 from opsportal.errors import EditConflict, InvalidTransition
 from opsportal.models import ApprovalDecision, ApprovalKind, EvidenceKind
-from opsportal.roles import MANAGERS
 from opsportal.services import approval_record, log_evidence
 from opsportal.services.approvals import content_sha256
 from opsportal.services.notifications import notify_once
@@ -124,7 +123,7 @@ def postmortem_create(*, incident: Incident, actor=None, owner=None, required_re
 
 def postmortem_request(*, incident: Incident, actor, reason: str) -> Postmortem:
     """A Manager asks for a postmortem of any incident; the reason is recorded and shown on the incident."""
-    if actor is None or not actor.has_perm("incidents.require_postmortem"):
+    if actor is None or not actor.has_perm("incidents.require_postmortem", incident):
         raise PermissionDenied("Only Managers may require a postmortem.")
     reason = (reason or "").strip()
     if not reason:
@@ -261,7 +260,7 @@ def postmortem_submit(*, postmortem: Postmortem, actor) -> Postmortem:
         record_event(postmortem.incident, kind=IncidentEventKind.CUSTOM, actor=actor,
                      text=f"Postmortem submitted for review (revision {postmortem.revision}).",
                      data={"postmortem_id": postmortem.pk})
-        reviewers = [m for m in project_managers() if m.pk not in set(postmortem.approval_authors())]
+        reviewers = [m for m in project_managers(postmortem.project) if m.pk not in set(postmortem.approval_authors())]
         notify_once(
             key=f"postmortem-review:{postmortem.pk}:{postmortem.revision}:{postmortem.submitted_at:%Y%m%d%H%M%S}",
             users=reviewers, subject=f"Postmortem to review: {postmortem}",
@@ -270,8 +269,11 @@ def postmortem_submit(*, postmortem: Postmortem, actor) -> Postmortem:
     return postmortem
 
 
-def project_managers():
-    return get_user_model().objects.filter(groups__name=MANAGERS, is_active=True).distinct()
+def project_managers(project):
+    """The project's Managers (memberships): the only people review emails and escalations go to."""
+    from opsportal.access.selectors import project_managers as managers_of
+
+    return managers_of(project)
 
 
 def postmortem_decide(*, postmortem: Postmortem, decision: str, approver, comment: str = "") -> Postmortem:
@@ -284,7 +286,7 @@ def postmortem_decide(*, postmortem: Postmortem, decision: str, approver, commen
     """
     if decision not in DECISIONS:
         raise ValidationError({"decision": "decision must be approve or request_changes."})
-    if approver is None or not approver.is_authenticated or not approver.has_perm(APPROVE_PERMISSION):
+    if approver is None or not approver.is_authenticated or not approver.has_perm(APPROVE_PERMISSION, postmortem):
         raise PermissionDenied("Only Managers may approve postmortems or request changes.")
     with transaction.atomic():
         postmortem = _lock(postmortem)
@@ -320,7 +322,7 @@ def postmortem_decide(*, postmortem: Postmortem, decision: str, approver, commen
 def postmortem_publish(*, postmortem: Postmortem, actor) -> Postmortem:
     """Approved -> published: writes the `postmortem` evidence record (report, approvals and
     `automation.parameters.incident_ids`) and offers the lessons learned to the knowledge base."""
-    if actor is None or not actor.has_perm("incidents.change_postmortem"):
+    if actor is None or not actor.has_perm("incidents.change_postmortem", postmortem):
         raise PermissionDenied("You may not publish postmortems.")
     with transaction.atomic():
         postmortem = _lock(postmortem)

@@ -40,9 +40,10 @@ ADD_PERMISSION = "knowledgebase.add_article"
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _require(actor, permission: str) -> None:
-    # actor None is the system (schedules, demo data); people need the permission.
-    if actor is not None and not actor.has_perm(permission):
+def _require(actor, permission: str, target=None) -> None:
+    # actor None is the system (schedules, demo data); people need the permission in the
+    # article's project (`target`: the article, or the project it goes to).
+    if actor is not None and not actor.has_perm(permission, target):
         raise PermissionDenied("You may not edit knowledge base articles.")
 
 
@@ -216,7 +217,7 @@ def article_create(
     change_note: str = "", related_incident_ids=(),
 ) -> Article:
     """Create a draft article and its first revision. The owner defaults to the author."""
-    _require(actor, ADD_PERMISSION)
+    _require(actor, ADD_PERMISSION, project)
     values = {
         "kind": kind, "title": (title or "").strip(), "slug": (slug or "").strip(), "summary": _clean_text(summary),
         "body": _clean_text(body), "project": project, "services": list(services or []),
@@ -257,7 +258,7 @@ def article_update(
     someone saved in between, EditConflict (409) and nothing changes. A save
     that changes nothing is a no-op; any other save makes a new revision.
     """
-    _require(actor, EDIT_PERMISSION)
+    _require(actor, EDIT_PERMISSION, article)
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
@@ -311,7 +312,7 @@ def article_update(
 @transaction.atomic
 def article_restore_revision(*, article: Article, number: int, actor, base_version=None) -> Article:
     """Restore revision `number` by saving its title, summary and body as a new revision (history stays intact)."""
-    _require(actor, EDIT_PERMISSION)
+    _require(actor, EDIT_PERMISSION, article)
     article = _locked(article)
     if base_version is not None:
         check_base_version(article, base_version)
@@ -335,7 +336,7 @@ def article_restore_revision(*, article: Article, number: int, actor, base_versi
 @transaction.atomic
 def article_delete(*, article: Article, actor) -> None:
     """Delete an article with its history (Managers); archiving is the usual way out."""
-    if actor is not None and not actor.has_perm("knowledgebase.delete_article"):
+    if actor is not None and not actor.has_perm("knowledgebase.delete_article", article):
         raise PermissionDenied("Only Managers may delete articles; archive it instead.")
     article_id = article.pk
     Article.objects.filter(pk=article_id).delete()

@@ -35,7 +35,7 @@ def training_assign(*, article: Article, due_on: date, actor, users=(), groups=(
     One assignment per person: assigning someone again keeps their record and
     moves the due date. Returns the assignments created or updated.
     """
-    if actor is not None and not actor.has_perm(ASSIGN_PERMISSION):
+    if actor is not None and not actor.has_perm(ASSIGN_PERMISSION, article):
         raise PermissionDenied("You may not assign training.")
     if article.kind != ArticleKind.TRAINING:
         raise ValidationError({"article": "Only training articles are assigned."})
@@ -68,7 +68,7 @@ def training_assign(*, article: Article, due_on: date, actor, users=(), groups=(
 @transaction.atomic
 def training_set_due(*, assignment: TrainingAssignment, due_on: date, actor) -> TrainingAssignment:
     """Move one person's due date (an extension or a tighter deadline)."""
-    if actor is not None and not actor.has_perm("knowledgebase.change_trainingassignment"):
+    if actor is not None and not actor.has_perm("knowledgebase.change_trainingassignment", assignment):
         raise PermissionDenied("You may not change training assignments.")
     if not isinstance(due_on, date):
         raise ValidationError({"due_on": "due_on must be a date."})

@@ -1,5 +1,6 @@
 from datetime import UTC
 
+from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -54,6 +55,15 @@ class ProjectViewSet(viewsets.ModelViewSet):
         "gates": ["opsportal.view_validationentry"],
         "gates_report": ["opsportal.add_evidencerecord"],
     }
+
+    def perform_create(self, serializer):
+        from opsportal.access.services import membership_grant
+
+        with transaction.atomic():
+            project = serializer.save()
+            # Whoever creates a project manages it; others join through its Managers.
+            membership_grant(project=project, user=self.request.user, role="manager", actor=self.request.user,
+                             enforce=False)
 
     @extend_schema(responses=s.ManifestSerializer)
     @action(detail=True, methods=["get"])

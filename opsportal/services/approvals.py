@@ -39,8 +39,10 @@ def approval_record(
         raise ValidationError({"kind": f"kind must be one of {', '.join(ApprovalKind.values)}."})
     if decision not in ApprovalDecision.values:
         raise ValidationError({"decision": f"decision must be one of {', '.join(ApprovalDecision.values)}."})
-    if approver is None or not approver.is_authenticated or not approver.has_perm(DECIDE_PERMISSION):
-        raise PermissionDenied("Only Managers may record approvals.")
+    project = subject if isinstance(subject, Project) else subject.project
+    # The approver's role in the subject's project decides (a Manager elsewhere is not enough).
+    if approver is None or not approver.is_authenticated or not approver.has_perm(DECIDE_PERMISSION, project):
+        raise PermissionDenied(f"Only Managers of {project} may record approvals on its work.")
     if authors is None:
         authors = subject.approval_authors() if hasattr(subject, "approval_authors") else []
     author_ids = {getattr(author, "pk", author) for author in authors if author is not None}
@@ -53,7 +55,6 @@ def approval_record(
         raise ValidationError({"comment": "Say what must change (a comment is required unless approving)."})
     if content is None:
         content = subject.approval_content() if hasattr(subject, "approval_content") else str(subject)
-    project = subject if isinstance(subject, Project) else subject.project
     with transaction.atomic():
         return Approval.objects.create(
             project=project,

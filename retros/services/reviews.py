@@ -155,7 +155,7 @@ def review_update_item(review: OperationalReview, *, key: str, actor, done: bool
 def review_complete(review: OperationalReview, *, actor, decisions: str | None = None, now=None) -> OperationalReview:
     """Complete a review: Managers only; every checklist item must be done. Writes `review` evidence.
     `decisions` replaces the recorded decisions when given. Completing a completed review changes nothing."""
-    if actor is None or not actor.has_perm(COMPLETE_PERMISSION):
+    if actor is None or not actor.has_perm(COMPLETE_PERMISSION, review):
         raise PermissionDenied("Only Managers may complete operational reviews.")
     now = now or timezone.now()
     with transaction.atomic():

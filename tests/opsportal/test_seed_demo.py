@@ -1,3 +1,4 @@
+import pytest
 from django.apps import apps
 from django.core.management import call_command
 
@@ -6,7 +7,7 @@ def counts():
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"opsportal", "slos", "incidents", "retros", "knowledgebase", "auth"}
+        if model._meta.app_label in {"opsportal", "slos", "incidents", "retros", "knowledgebase", "auth", "access"}
         and model._meta.model_name not in {"notification"}
     }
 
@@ -14,8 +15,8 @@ def counts():
 def test_seed_demo_twice_duplicates_nothing(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     first = counts()
-    assert first["opsportal.Project"] == 1
-    assert first["opsportal.Service"] == 4
+    assert first["opsportal.Project"] == 2  # the shop, and the warehouse with its own people
+    assert first["opsportal.Service"] == 6
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert counts() == first
 
@@ -34,3 +35,22 @@ def test_seed_demo_refuses_with_debug_off_unless_forced(db, settings):
     assert not get_user_model().objects.filter(username="admin").exists()
     call_command("seed_demo", "--force", stdout=open("/dev/null", "w"))
     assert get_user_model().objects.get(username="admin").is_superuser
+
+
+@pytest.mark.no_group_memberships
+def test_seed_demo_shows_scoping(db):
+    from opsportal.access import project_role
+    from opsportal.models import Project
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    from django.contrib.auth import get_user_model
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    shop, warehouse = Project.objects.get(slug="shop"), Project.objects.get(slug="warehouse")
+    assert project_role(users["manager"], shop) == "manager"
+    assert project_role(users["manager"], warehouse) == "viewer"
+    assert project_role(users["operator"], shop) == "operator"
+    assert project_role(users["operator"], warehouse) is None
+    assert project_role(users["wanda"], warehouse) == "manager"
+    assert project_role(users["wanda"], shop) is None
+    assert project_role(users["viewer"], shop) == "viewer"

@@ -32,3 +32,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {password}):"))
         for username, role, *_rest in core_demo.DEMO_USERS:
             self.stdout.write(f"  {username:<10} {role or 'superuser'}")
+        for username, role, *_rest in core_demo.WAREHOUSE_PEOPLE:
+            self.stdout.write(f"  {username:<10} {role} of the warehouse project only")

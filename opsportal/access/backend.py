@@ -1,0 +1,50 @@
+"""Django's permission protocol, answered per project.
+
+`user.has_perm("incidents.approve_postmortem", postmortem)` is True when the
+user's role in the postmortem's project allows it; without an object it is
+True when some project (or the organisation baseline) allows it, which is
+what admin and API model-level gates ask before the rows are scoped.
+Permissions of organisation-wide models and of other apps (users, tokens)
+come from the groups, as with Django's ModelBackend.
+"""
+
+from django.contrib.auth.backends import ModelBackend
+
+from opsportal.access import rules
+from opsportal.access.registry import permission_targets, project_id_of
+
+
+class ProjectRoleBackend(ModelBackend):
+    def has_perm(self, user_obj, perm, obj=None):
+        if not user_obj.is_active:
+            return False
+        target = permission_targets().get(perm)
+        if target is None:
+            # Group permissions are organisation-wide: the same for every row.
+            return super().has_perm(user_obj, perm)
+        if user_obj.is_superuser:
+            return True
+        model, action = target
+        from opsportal.models import Project
+
+        if model is Project and action == "add":
+            return super().has_perm(user_obj, perm)  # creating projects is organisation business
+        access = rules.declaration(model)
+        if obj is None:
+            if access.open_when_null:  # organisation-wide rows exist: the organisation group counts too
+                return rules.may_write_organisation_wide(user_obj, model, action)
+            return rules.allowed_somewhere(user_obj, model, action)
+        project_id = project_id_of(obj)
+        if project_id is None:  # an organisation-wide row of a project model (an article without project)
+            if action == "view" and rules.declaration(type(obj)).open_when_null:
+                return True
+            return rules.may_write_organisation_wide(user_obj, model, action)
+        return rules.role_allows(rules.project_role(user_obj, project_id), model, action)
+
+    def has_module_perms(self, user_obj, app_label):
+        if super().has_module_perms(user_obj, app_label):
+            return True
+        return user_obj.is_active and any(
+            model._meta.app_label == app_label and rules.allowed_somewhere(user_obj, model, action)
+            for model, action in permission_targets().values() if action == "view"
+        )
