@@ -1,0 +1,108 @@
+from django import forms
+from django.contrib import admin
+
+from capacity.models import CapacityChange, PerformanceComparison, PerformanceSample, Resource, ResourceRollup
+from capacity.services import resource_create, resource_update
+from capacity.templates_promql import TEMPLATE_CHOICES
+from opsportal.access import scope
+from opsportal.admin.mixins import ReadOnlyAdminMixin
+
+
+class ScopedAdminMixin:
+    """Only rows of the user's projects (the shared per-project access rule)."""
+
+    def get_queryset(self, request):
+        return scope(super().get_queryset(request), request.user)
+
+
+class CapacityChangeInline(admin.TabularInline):
+    model = CapacityChange
+    extra = 0
+    can_delete = False
+    fields = ["changed_at", "previous_capacity", "capacity", "changed_by", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ResourceForm(forms.ModelForm):
+    query_template = forms.ChoiceField(choices=TEMPLATE_CHOICES, required=False)
+    capacity_reason = forms.CharField(max_length=300, required=False,
+                                      help_text="Why the capacity changed (kept in the capacity history).")
+
+    class Meta:
+        model = Resource
+        fields = ["service", "name", "kind", "unit", "capacity", "warning_percent", "critical_percent", "data_source",
+                  "query_template", "promql", "prometheus_url"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = ResourceForm
+    list_display = ["name", "service", "kind", "capacity_display", "utilisation_display", "last_sample_at",
+                    "data_source", "pull_status"]
+    list_filter = ["kind", "data_source", "pull_status", "service__project"]
+    list_select_related = ["service", "service__project"]
+    search_fields = ["name", "service__name", "service__slug"]
+    inlines = [CapacityChangeInline]
+    readonly_fields = ["last_value", "last_sample_at", "pull_status", "pull_error", "pulled_at", "pulled_until"]
+    fieldsets = [
+        (None, {"fields": ["service", "name", "kind", "unit"]}),
+        ("Capacity", {"fields": ["capacity", "capacity_reason", "warning_percent", "critical_percent",
+                                 "last_value", "last_sample_at"]}),
+        ("Data source", {"classes": ["collapse"], "fields": [
+            "data_source", "query_template", "promql", "prometheus_url", "pull_status", "pull_error", "pulled_at",
+            "pulled_until"]}),
+    ]
+
+    @admin.display(description="capacity", ordering="capacity")
+    def capacity_display(self, obj):
+        return f"{obj.capacity:g} {obj.unit}"
+
+    @admin.display(description="utilisation now")
+    def utilisation_display(self, obj):
+        pct = obj.utilisation_percent
+        return "-" if pct is None else f"{pct}%"
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
+                  and name != "capacity_reason"}
+        if change:
+            original = Resource.objects.get(pk=obj.pk)
+            saved = resource_update(resource=original, actor=request.user,
+                                    reason=form.cleaned_data.get("capacity_reason", ""), **fields)
+        else:
+            data = {name: form.cleaned_data[name] for name in (
+                "service", "name", "kind", "unit", "capacity", "warning_percent", "critical_percent", "data_source",
+                "query_template", "promql", "prometheus_url") if name in form.cleaned_data}
+            saved = resource_create(actor=request.user, **data)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+
+@admin.register(ResourceRollup)
+class ResourceRollupAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["resource", "grain", "bucket_start", "sample_count", "min_value", "mean_value", "max_value",
+                    "p95_value"]
+    list_filter = ["grain"]
+    list_select_related = ["resource", "resource__service", "resource__service__project"]
+    date_hierarchy = "bucket_start"
+    show_full_result_count = False
+
+
+@admin.register(PerformanceSample)
+class PerformanceSampleAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["service", "at", "request_rate", "p50_ms", "p95_ms", "p99_ms"]
+    list_select_related = ["service", "service__project"]
+    show_full_result_count = False
+
+
+@admin.register(PerformanceComparison)
+class PerformanceComparisonAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["service", "week_start", "verdict", "regressions", "action_item", "improved"]
+    list_filter = ["verdict"]
+    list_select_related = ["service", "service__project", "action_item"]
