@@ -1,11 +1,43 @@
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from capacity.models import CapacityChange, PerformanceComparison, PerformanceSample, Resource, ResourceRollup
-from capacity.services import resource_create, resource_update
+from capacity.services import resource_action_item_create, resource_create, resource_update
 from capacity.templates_promql import TEMPLATE_CHOICES
 from opsportal.access import scope
 from opsportal.admin.mixins import ReadOnlyAdminMixin
+
+
+class ActionItemForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    owner = forms.ModelChoiceField(queryset=get_user_model().objects.filter(is_active=True))
+    priority = forms.ChoiceField(choices=[("P1", "P1"), ("P2", "P2"), ("P3", "P3")], initial="P2")
+    due_date = forms.DateField(required=False, help_text="Blank: from the priority.")
+
+
+def action_item_view(model_admin, request, obj, *, title, create):
+    """GET: the prefilled form (one click from a review finding); POST: create the item through the service."""
+    if not request.user.has_perm("incidents.add_actionitem"):
+        raise PermissionDenied
+    form = ActionItemForm(request.POST or None, initial={"title": title, "owner": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            model_admin.message_user(request, f"Action item #{item.pk} created.", messages.SUCCESS)
+            return redirect(reverse("admin:incidents_actionitem_change", args=[item.pk]))
+    context = {**model_admin.admin_site.each_context(request), "title": "Create action item", "form": form,
+               "subject": obj, "opts": model_admin.model._meta}
+    return TemplateResponse(request, "capacity/action_item.html", context)
 
 
 class ScopedAdminMixin:
@@ -59,6 +91,20 @@ class ResourceAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "pulled_until"]}),
     ]
 
+    def get_urls(self):
+        return [path("<int:pk>/action-item/", self.admin_site.admin_view(self.action_item),
+                     name="capacity_resource_action_item")] + super().get_urls()
+
+    def action_item(self, request, pk):
+        resource = get_object_or_404(self.get_queryset(request).select_related("service__project"), pk=pk)
+
+        def create(*, actor, title, owner, priority, due_date):
+            return resource_action_item_create(resource=resource, actor=actor, owner=owner, title=title,
+                                               priority=priority, due_date=due_date).action_item
+
+        return action_item_view(self, request, resource, create=create,
+                                title=f"Capacity: {resource} (add capacity, optimise or accept)")
+
     @admin.display(description="capacity", ordering="capacity")
     def capacity_display(self, obj):
         return f"{obj.capacity:g} {obj.unit}"
@@ -106,3 +152,20 @@ class PerformanceComparisonAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.Mod
     list_display = ["service", "week_start", "verdict", "regressions", "action_item", "improved"]
     list_filter = ["verdict"]
     list_select_related = ["service", "service__project", "action_item"]
+
+    def get_urls(self):
+        return [path("<int:pk>/action-item/", self.admin_site.admin_view(self.action_item),
+                     name="capacity_performancecomparison_action_item")] + super().get_urls()
+
+    def action_item(self, request, pk):
+        comparison = get_object_or_404(self.get_queryset(request).select_related("service__project"), pk=pk)
+
+        def create(*, actor, title, owner, priority, due_date):
+            from capacity.performance import comparison_link_action_item
+
+            return comparison_link_action_item(comparison=comparison, actor=actor, owner=owner, title=title,
+                                               priority=priority, due_date=due_date)
+
+        return action_item_view(self, request, comparison, create=create,
+                                title=f"Performance: {comparison.service} regressed "
+                                      f"({', '.join(comparison.regressions)})")

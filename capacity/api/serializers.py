@@ -90,3 +90,15 @@ class ForecastSerializer(serializers.Serializer):
     band = serializers.DictField()
     seasonal_offsets = serializers.ListField(child=serializers.FloatField(), allow_null=True)
     message = serializers.CharField()
+
+
+class PerformanceRowSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    request_rate = serializers.FloatField(min_value=0)
+    p50_ms = serializers.FloatField(min_value=0)
+    p95_ms = serializers.FloatField(min_value=0)
+    p99_ms = serializers.FloatField(min_value=0)
+
+
+class PerformanceResultSerializer(serializers.Serializer):
+    stored = serializers.IntegerField()

@@ -1,18 +1,24 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, PermissionDenied
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from capacity.api import serializers as s
 from capacity.api.filters import ResourceFilter
 from capacity.models import CapacityChange, Resource
+from capacity.performance import performance_samples_ingest
 from capacity.selectors import resource_forecast
 from capacity.services import SamplesRejected, resource_create, resource_update, samples_ingest
+from opsportal.access import scope
 from opsportal.api.errors import validation_error_detail
+from opsportal.models import Service
 
 
 class ResourceViewSet(viewsets.ModelViewSet):
@@ -74,3 +80,19 @@ class ResourceViewSet(viewsets.ModelViewSet):
         query.is_valid(raise_exception=True)
         forecast = resource_forecast(resource, now=timezone.now(), **query.validated_data)
         return Response(forecast.as_dict())
+
+
+class PerformanceSamplesView(APIView):
+    """`POST /api/v1/services/{id}/performance-samples/`: request rate and p50/p95/p99 latency, all rows or none."""
+
+    # The service's project decides (object permission below), not a model-wide rule.
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.PerformanceRowSerializer(many=True), responses={200: s.PerformanceResultSerializer},
+                   operation_id="services_performance_samples_create")
+    def post(self, request, pk):
+        service = get_object_or_404(scope(Service.objects.select_related("project"), request.user, "view"), pk=pk)
+        if not request.user.has_perm("capacity.add_performancesample", service):
+            raise PermissionDenied
+        stored = performance_samples_ingest(service=service, rows=request.data)
+        return Response({"stored": stored})

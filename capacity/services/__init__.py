@@ -1,5 +1,6 @@
 """Write side of the capacity app (the only place that changes capacity data)."""
 
+from capacity.services.actions import resource_action_item_create
 from capacity.services.resources import capacity_at, resource_create, resource_update
 from capacity.services.samples import MAX_ROWS, SamplesRejected, SamplesResult, samples_ingest, samples_store
 
@@ -8,6 +9,7 @@ __all__ = [
     "SamplesRejected",
     "SamplesResult",
     "capacity_at",
+    "resource_action_item_create",
     "resource_create",
     "resource_update",
     "samples_ingest",
