@@ -20,3 +20,9 @@ def performance_compare_all() -> int:
         except Exception:
             logger.exception("performance comparison failed for %s", project.slug)
     return done
+
+
+def pull_prometheus() -> int:
+    from capacity.prometheus import pull_all
+
+    return pull_all()
