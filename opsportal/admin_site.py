@@ -19,6 +19,13 @@ class OpsPortalAdminSite(admin.AdminSite):
             panels.extend(module.panels(request) or [])
         return sorted(panels, key=lambda panel: panel.get("order", 100))
 
+    def get_urls(self):
+        # Apps add admin pages (dashboards) with `<app>/admin_urls.py`: `urlpatterns(site) -> list`.
+        extra = []
+        for module in app_modules("admin_urls"):
+            extra += module.urlpatterns(self)
+        return extra + super().get_urls()
+
     def index(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "dashboard_panels": self.dashboard_panels(request)}
         return super().index(request, extra_context)

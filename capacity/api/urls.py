@@ -1,6 +1,6 @@
 from django.urls import path
 
-from capacity.api.views import PerformanceSamplesView, ResourceViewSet
+from capacity.api.views import PerformanceDashboardView, PerformanceSamplesView, ResourceViewSet
 
 
 def register(router):
@@ -10,4 +10,6 @@ def register(router):
 urlpatterns = [
     path("services/<int:pk>/performance-samples/", PerformanceSamplesView.as_view(),
          name="service-performance-samples"),
+    path("projects/<slug:slug>/dashboards/performance/", PerformanceDashboardView.as_view(),
+         name="project-dashboard-performance"),
 ]

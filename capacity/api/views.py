@@ -12,13 +12,14 @@ from rest_framework.views import APIView
 
 from capacity.api import serializers as s
 from capacity.api.filters import ResourceFilter
+from capacity.dashboard_data import performance_dashboard
 from capacity.models import CapacityChange, Resource
 from capacity.performance import performance_samples_ingest
 from capacity.selectors import resource_forecast
 from capacity.services import SamplesRejected, resource_create, resource_update, samples_ingest
 from opsportal.access import scope
 from opsportal.api.errors import validation_error_detail
-from opsportal.models import Service
+from opsportal.models import Project, Service
 
 
 class ResourceViewSet(viewsets.ModelViewSet):
@@ -96,3 +97,14 @@ class PerformanceSamplesView(APIView):
             raise PermissionDenied
         stored = performance_samples_ingest(service=service, rows=request.data)
         return Response({"stored": stored})
+
+
+class PerformanceDashboardView(APIView):
+    """`GET /api/v1/projects/{slug}/dashboards/performance/`: exactly the numbers the admin dashboard draws."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: dict}, operation_id="projects_dashboards_performance_retrieve")
+    def get(self, request, slug):
+        project = get_object_or_404(scope(Project.objects.all(), request.user, "view"), slug=slug)
+        return Response(performance_dashboard(project, now=timezone.now()))
