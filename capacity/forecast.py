@@ -113,7 +113,11 @@ def _crossing(now: datetime, level_now: float, slope: float, target: float, offs
             return None
         return now + (target - level_now) / slope * DAY
     day_now = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    for day in range(HORIZON_DAYS):
+    first_day = 0
+    if slope > 0:
+        # No weekday can reach the target before the trend plus the largest offset does: skip to there.
+        first_day = max(0, math.floor((target - level_now - max(offsets)) / slope) - 1)
+    for day in range(first_day, HORIZON_DAYS):
         end = day_now + (day + 1) * DAY
         t = (end - now) / DAY
         if level_now + slope * t + offsets[(end - DAY / 2).weekday()] >= target:
