@@ -5,6 +5,7 @@ from django.utils.timesince import timesince
 
 from incidents.models import Incident
 from incidents.selectors.reports import live_incidents
+from opsportal.access import scope
 from opsportal.links import admin_change_url
 
 LIMIT = 10
@@ -22,9 +23,10 @@ def panels(request) -> list[dict]:
     if not request.user.has_perm("incidents.view_incident"):
         return []
     now = timezone.now()
-    live = list(live_incidents()[:LIMIT])
+    live = list(scope(live_incidents(), request.user)[:LIMIT])  # only the user's projects
     breached = list(
-        live_incidents().filter(pk__in=Incident.objects.open().target_breached(now).values("pk"))[:LIMIT]
+        scope(live_incidents(), request.user)
+        .filter(pk__in=Incident.objects.open().target_breached(now).values("pk"))[:LIMIT]
     )
     return [
         {"title": "Live incidents", "rows": [_row(i, now) for i in live], "empty": "No open incidents.",

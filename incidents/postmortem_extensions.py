@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from incidents.models import VERIFIED_TYPES, ActionItem, Incident, Postmortem, PostmortemStatus
 from incidents.postmortem_rules import escalate_after_days
+from opsportal.access import scope
 
 S = PostmortemStatus
 LIMIT = 10
@@ -37,10 +38,10 @@ def postmortem_panels(request) -> list[dict]:
     if not user.has_perm("incidents.view_postmortem"):
         return []
     now = timezone.now()
-    base = Postmortem.objects.select_related("incident", "owner")
+    base = scope(Postmortem.objects.select_related("incident", "owner"), user)
     panels = []
     if user.has_perm("incidents.approve_postmortem"):
-        awaiting = base.awaiting_review_by(user).order_by("submitted_at")[:LIMIT]
+        awaiting = scope(base, user, "approve_postmortem").awaiting_review_by(user).order_by("submitted_at")[:LIMIT]
         panels.append({
             "title": "Postmortems awaiting your review",
             "rows": [{"label": _pm_label(p), "url": postmortem_url(p),
@@ -58,7 +59,8 @@ def postmortem_panels(request) -> list[dict]:
         "empty": "No postmortem draft is overdue.", "order": 2,
     })
     if user.has_perm("incidents.verify_actionitem"):
-        items = ActionItem.objects.awaiting_verification().exclude(owner=user).select_related("owner")
+        items = scope(ActionItem.objects.awaiting_verification(), user, "verify_actionitem").exclude(
+            owner=user).select_related("owner")
         panels.append({
             "title": "Improvements awaiting your verification",
             "rows": [{"label": i.title, "url": action_item_url(i),

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from knowledgebase.models import Article, TrainingAssignment
+from opsportal.access import scope
 
 ROWS = 8
 
@@ -13,7 +14,8 @@ def panels(request) -> list[dict]:
     now = timezone.now()
     result = []
     if user.has_perm("knowledgebase.view_article"):
-        stale = Article.objects.stale(now).select_related("project", "owner").order_by("review_due_at")[:ROWS]
+        stale = scope(Article.objects.stale(now), user).select_related("project", "owner").order_by(
+            "review_due_at")[:ROWS]
         result.append({
             "title": "Stale documentation",
             "order": 60,
@@ -27,7 +29,7 @@ def panels(request) -> list[dict]:
             ],
         })
     if user.has_perm("knowledgebase.view_trainingassignment"):
-        overdue = TrainingAssignment.objects.overdue(timezone.localdate(now)).select_related(
+        overdue = scope(TrainingAssignment.objects.overdue(timezone.localdate(now)), user).select_related(
             "article", "user").order_by("due_on", "id")[:ROWS]
         result.append({
             "title": "Overdue training",

@@ -39,9 +39,10 @@ def runbooks_for_alert(alert_name: str, project=None):
     return runbooks
 
 
-def related_incidents(article: Article, limit: int = 10) -> list[dict]:
+def related_incidents(article: Article, limit: int = 10, *, user=None) -> list[dict]:
     """Incidents linked to the article, as `{"label", "url"}`: for a lesson learned, the incidents it
-    came from; for a runbook, the incidents (of its project, if it has one) with an alert it answers."""
+    came from; for a runbook, the incidents (of its project, if it has one) with an alert it answers.
+    With `user`, only incidents of projects the user may see (an org-wide runbook spans projects)."""
     from incidents.models import Alert, Incident  # lazy: incidents also looks runbooks up here
 
     if article.related_incident_ids:
@@ -56,6 +57,10 @@ def related_incidents(article: Article, limit: int = 10) -> list[dict]:
             incidents = incidents.filter(project_id=article.project_id)
     else:
         return []
+    if user is not None:
+        from opsportal.access import scope
+
+        incidents = scope(incidents, user)
     rows = list(incidents.select_related("project").order_by("-pk")[:limit])
     return [{"label": str(incident), "url": admin_change_url(incident)} for incident in rows]
 

@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from knowledgebase.markdown import highlight_css
-from knowledgebase.models import Article, ArticleKind, ArticleStatus, Tag, TrainingAssignment
+from knowledgebase.models import Article, ArticleKind, Tag, TrainingAssignment
 from knowledgebase.search import headline_html, search_articles
 from knowledgebase.selectors import article_list_queryset, related_incidents
 from knowledgebase.services import training_complete
+from opsportal.access import scope
 from opsportal.models import Project, Service
 
 PAGE_SIZE = 50
@@ -35,7 +36,8 @@ def article_list(request):
     if service_id.isdigit():
         articles = articles.filter(pk__in=Article.services.through.objects.filter(
             service_id=int(service_id)).values("article_id"))
-        filters["service"] = Service.objects.filter(pk=int(service_id)).first() or service_id
+        filters["service"] = scope(Service.objects.all(), request.user).filter(pk=int(service_id)).first() \
+            or service_id
     tag = request.GET.get("tag", "")
     if tag:
         articles = articles.filter(pk__in=Article.tags.through.objects.filter(tag__name=tag).values("article_id"))
@@ -53,9 +55,11 @@ def article_list(request):
     ]
     context = {
         "rows": rows, "page": page, "q": q, "filters": filters, "kinds": ArticleKind.choices,
-        "projects": Project.objects.active().order_by("name"),
-        "services": Service.objects.select_related("project").order_by("project__name", "name"),
-        "tags": Tag.objects.filter(articles__status=ArticleStatus.PUBLISHED).distinct().order_by("name"),
+        "projects": scope(Project.objects.active(), request.user).order_by("name"),
+        "services": scope(Service.objects.select_related("project"), request.user).order_by("project__name", "name"),
+        "tags": Tag.objects.filter(
+            articles__in=scope(Article.objects.published(), request.user).values("pk")
+        ).distinct().order_by("name"),
         "highlight_css": highlight_css(),
     }
     return render(request, "knowledgebase/article_list.html", context)
@@ -69,10 +73,10 @@ def article_detail(request, slug):
     context = {
         "article": article,
         "stale": article.is_stale(now),
-        "incidents": related_incidents(article),
+        "incidents": related_incidents(article, user=request.user),
         "assignment": assignment,
         "today": timezone.localdate(now),
-        "can_edit": request.user.has_perm("knowledgebase.change_article"),
+        "can_edit": request.user.has_perm("knowledgebase.change_article", article),
         "highlight_css": highlight_css(),
     }
     return render(request, "knowledgebase/article_detail.html", context)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models.base import ModelBase
 
 from opsportal.registry import app_modules
 
@@ -8,6 +9,14 @@ class OpsPortalAdminSite(admin.AdminSite):
     site_title = "OpsPortal"
     index_title = "Operations overview"
     site_url = "/kb/"  # "View site" opens the knowledge base readers use
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every ModelAdmin of a project-scoped model gets per-project scoping (opsportal/access/admin.py)."""
+        from opsportal.access.admin import scoped_admin
+
+        models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else list(model_or_iterable)
+        for model in models:
+            super().register(model, scoped_admin(admin_class or admin.ModelAdmin, model), **options)
 
     def dashboard_panels(self, request) -> list[dict]:
         """Panels for the admin home, from every app's `dashboard.panels(request)`.

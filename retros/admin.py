@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 
 from incidents.admin.action_item_inlines import ActionItemInline, ActionItemSourceAdminMixin
 from knowledgebase.markdown import render_markdown
+from opsportal.access import scope
 from opsportal.admin.mixins import error_text, pretty_json
 from retros import services
 from retros.models import ChecklistItem, OperationalReview, RetroSeries, Retrospective, RetroStatus
@@ -181,7 +182,7 @@ class RetrospectiveAdmin(ActionItemSourceAdminMixin, admin.ModelAdmin):
     def agenda_download(self, request, pk):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        retro = get_object_or_404(Retrospective.objects.select_related("project"), pk=pk)
+        retro = get_object_or_404(scope(Retrospective.objects.select_related("project"), request.user), pk=pk)
         response = HttpResponse(retro.agenda_markdown, content_type="text/markdown; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="retro-{retro.project.slug}-{retro.sequence}.md"'
         return response
@@ -190,7 +191,7 @@ class RetrospectiveAdmin(ActionItemSourceAdminMixin, admin.ModelAdmin):
         from django.shortcuts import redirect
         from django.template.response import TemplateResponse
 
-        retro = get_object_or_404(Retrospective, pk=pk)
+        retro = get_object_or_404(scope(Retrospective.objects.all(), request.user), pk=pk)
         if not self.has_change_permission(request, retro):
             raise PermissionDenied
         form = CancelRetroForm(request.POST or None)

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from opsportal.access import scope
 from retros.models import OperationalReview, Retrospective
 
 MAX_ROWS = 20
@@ -35,7 +36,8 @@ def panels(request, *, now=None) -> list[dict]:
     rows = []
     if user.has_perm("retros.view_retrospective"):
         retros = (
-            Retrospective.objects.between(week_start, week_end).select_related("project", "series", "facilitator")
+            scope(Retrospective.objects.between(week_start, week_end), user)
+            .select_related("project", "series", "facilitator")
             .order_by("scheduled_start")[:MAX_ROWS]
         )
         rows += [
@@ -51,12 +53,13 @@ def panels(request, *, now=None) -> list[dict]:
     if user.has_perm("retros.view_operationalreview"):
         # Daily reviews only for today; the longer cadences whose period covers this week.
         this_week = (
-            OperationalReview.objects.filter(period_start__lte=today, period_end__gt=today)
+            scope(OperationalReview.objects.all(), user).filter(period_start__lte=today, period_end__gt=today)
             .exclude(cadence="daily", period_start__lt=today)
             .select_related("project").order_by("project__name", "period_start")[:MAX_ROWS]
         )
         rows += [_review_row(review, now) for review in this_week]
-        overdue = list(OperationalReview.objects.overdue(now).select_related("project").order_by("due")[:MAX_ROWS])
+        overdue = list(scope(OperationalReview.objects.overdue(now), user).select_related("project")
+                       .order_by("due")[:MAX_ROWS])
         result.append({
             "title": "Overdue operational reviews",
             "rows": [_review_row(review, now) for review in overdue],
@@ -65,7 +68,7 @@ def panels(request, *, now=None) -> list[dict]:
         })
     if user.has_perm("retros.view_retrospective"):
         missed = (
-            Retrospective.objects.scheduled().filter(missed_flagged_at__isnull=False)
+            scope(Retrospective.objects.scheduled(), user).filter(missed_flagged_at__isnull=False)
             .select_related("project", "series").order_by("-scheduled_start")[:MAX_ROWS]
         )
         result.append({

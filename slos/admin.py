@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from opsportal.access import scope
 from opsportal.admin.mixins import ReadOnlyAdminMixin
 from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator
 from opsportal.models import ApprovalDecision, Manifest, Project, ValidationEntry, ValidationResult
@@ -263,7 +264,7 @@ class SLOAdmin(admin.ModelAdmin):
     def escalate_view(self, request, project_id):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        project = get_object_or_404(Project, pk=project_id)
+        project = get_object_or_404(scope(Project.objects.all(), request.user), pk=project_id)
         manifest = Manifest.objects.filter(project=project).first()
         checks = (manifest.phases.get("phase6", {}).get("checks", {}) if manifest else {})
         failed_ids = [c["entry_id"] for name, c in checks.items()
@@ -272,7 +273,7 @@ class SLOAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request), "title": f"Failed SLO checks of {project}",
             "project": project, "opts": self.model._meta,
             "failed": ValidationEntry.objects.filter(pk__in=failed_ids).order_by("check_name"),
-            "can_escalate": request.user.has_perm("opsportal.add_evidencerecord"),
+            "can_escalate": request.user.has_perm("opsportal.add_evidencerecord", project),
         }
         return TemplateResponse(request, "admin/slos/escalate.html", context)
 

@@ -3,6 +3,7 @@
 from django.db.models import Q
 from django.urls import reverse
 
+from opsportal.access import scope
 from slos.models import SLO, SLOAlert, SLOStatus
 from slos.windows import duration_label
 
@@ -13,10 +14,12 @@ def panels(request) -> list[dict]:
     if not request.user.has_perm("slos.view_slo"):
         return []
     failing = (
-        SLO.objects.filter(Q(status__in=[SLOStatus.FAIL, SLOStatus.EXHAUSTED]) | Q(exhausted_at__isnull=False))
+        scope(SLO.objects.all(), request.user)  # only the user's projects
+        .filter(Q(status__in=[SLOStatus.FAIL, SLOStatus.EXHAUSTED]) | Q(exhausted_at__isnull=False))
         .select_related("project").order_by("last_budget_remaining", "name")[:MAX_ROWS]
     )
-    alerts = SLOAlert.objects.open().select_related("slo", "slo__project").order_by("severity", "-fired_at")[:MAX_ROWS]
+    alerts = scope(SLOAlert.objects.open(), request.user).select_related("slo", "slo__project").order_by(
+        "severity", "-fired_at")[:MAX_ROWS]
     return [
         {
             "title": "SLOs failing or out of error budget",

@@ -217,6 +217,13 @@ class SLO(models.Model):
         if self.data_source == DataSource.PROMETHEUS:
             if not self.prometheus_url:
                 errors["prometheus_url"] = "Prometheus-sourced SLOs need the server's base URL."
+            else:
+                from opsportal.outbound import OutboundRefused, check_url
+
+                try:
+                    check_url(self.prometheus_url, resolve=False)
+                except OutboundRefused as exc:
+                    errors["prometheus_url"] = f"This address may not be used: {exc}."
             if not self.promql_total.strip():
                 errors["promql_total"] = "Prometheus-sourced SLOs need PromQL for total events."
             if bool(self.promql_good.strip()) == bool(self.promql_bad.strip()):

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from incidents.models import ActionItem, ActionItemStatus
 from incidents.services import action_item_create, action_item_reopen, action_item_set_status, action_item_verify
 from incidents.services.action_items import TRANSITIONS, VERIFY_PERMISSION, action_item_update
+from opsportal.access import scope
 from opsportal.admin.mixins import error_text
 from opsportal.admin.scale import AutocompleteFilter
 
@@ -44,8 +45,10 @@ class ActionItemForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["due_date"].required = False
-        self.fields["due_date"].help_text = "Leave empty for the default of the priority (P1 15, P2 30, P3 60 days)."
+        if "due_date" in self.fields:  # absent when read-only (a Viewer's page)
+            self.fields["due_date"].required = False
+            self.fields["due_date"].help_text = ("Leave empty for the default of the priority "
+                                                 "(P1 15, P2 30, P3 60 days).")
 
 
 class VerifyForm(forms.Form):
@@ -117,10 +120,10 @@ class ActionItemAdmin(admin.ModelAdmin):
             user = request.user
             extra_context = {
                 **(extra_context or {}), "item": item,
-                "can_change_status": user.has_perm("incidents.change_actionitem") and item.verified_at is None,
+                "can_change_status": user.has_perm("incidents.change_actionitem", item) and item.verified_at is None,
                 "next_statuses": [(s, ActionItemStatus(s).label) for s in TRANSITIONS[item.status]
                                   if s != ActionItemStatus.WONT_DO],
-                "can_verify": item.awaiting_verification and user.has_perm(VERIFY_PERMISSION)
+                "can_verify": item.awaiting_verification and user.has_perm(VERIFY_PERMISSION, item)
                 and user.pk != item.owner_id,
             }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -134,11 +137,11 @@ class ActionItemAdmin(admin.ModelAdmin):
         """Status change, won't do (reason), verify or reopen (comment) from the item page; the services decide."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        item = get_object_or_404(ActionItem, pk=pk)
+        item = get_object_or_404(scope(ActionItem.objects.all(), request.user), pk=pk)
         user, step, text = request.user, request.POST.get("step", ""), request.POST.get("comment", "")
         if step == "verify":  # the service checks the verify permission and four-eyes
             call, kwargs = action_item_verify, {"comment": text}
-        elif not user.has_perm("incidents.change_actionitem"):
+        elif not user.has_perm("incidents.change_actionitem", item):
             raise PermissionDenied
         elif step == "reopen":
             call, kwargs = action_item_reopen, {"comment": text}

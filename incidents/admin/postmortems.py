@@ -42,6 +42,7 @@ from incidents.services.postmortems import (
     postmortem_prefill_timeline,
     submission_problems,
 )
+from opsportal.access import scope
 from opsportal.admin.mixins import error_text
 
 S = PostmortemStatus
@@ -50,7 +51,7 @@ SECTION_FIELDS = [field for field, _h, _r in SECTIONS]
 
 def can_decide(user, postmortem, approvals=None) -> bool:
     """Whether to offer Approve / Request changes (the service enforces the same rules)."""
-    if postmortem.status != S.IN_REVIEW or not user.has_perm(APPROVE_PERMISSION):
+    if postmortem.status != S.IN_REVIEW or not user.has_perm(APPROVE_PERMISSION, postmortem):
         return False
     if user.pk in set(postmortem.approval_authors()):
         return False
@@ -238,8 +239,8 @@ class PostmortemAdmin(admin.ModelAdmin):
             "can_decide": can_decide(user, postmortem, approvals),
             "is_author": is_author,
             "can_submit": postmortem.status in (S.DRAFT, S.CHANGES_REQUESTED)
-            and user.has_perm("incidents.change_postmortem"),
-            "can_publish": postmortem.status == S.APPROVED and user.has_perm("incidents.change_postmortem"),
+            and user.has_perm("incidents.change_postmortem", postmortem),
+            "can_publish": postmortem.status == S.APPROVED and user.has_perm("incidents.change_postmortem", postmortem),
             "is_overdue": postmortem.is_overdue(),
         }
 
@@ -258,7 +259,7 @@ class PostmortemAdmin(admin.ModelAdmin):
     def _post_only(self, request, pk):
         if request.method != "POST":
             return None, HttpResponseNotAllowed(["POST"])
-        postmortem = get_object_or_404(Postmortem, pk=pk)
+        postmortem = get_object_or_404(scope(Postmortem.objects.all(), request.user), pk=pk)
         if not self.has_view_permission(request, postmortem):
             raise PermissionDenied
         return postmortem, None
@@ -295,7 +296,7 @@ class PostmortemAdmin(admin.ModelAdmin):
         postmortem, refusal = self._post_only(request, pk)
         if refusal:
             return refusal
-        if not request.user.has_perm("incidents.change_postmortem"):
+        if not request.user.has_perm("incidents.change_postmortem", postmortem):
             raise PermissionDenied
         try:
             call(postmortem=postmortem, actor=request.user)
@@ -323,7 +324,7 @@ class PostmortemAdmin(admin.ModelAdmin):
 
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        incident = get_object_or_404(Incident, pk=incident_id)
+        incident = get_object_or_404(scope(Incident.objects.all(), request.user), pk=incident_id)
         try:
             postmortem = postmortem_request(incident=incident, actor=request.user, reason=request.POST.get("reason"))
         except ValidationError as exc:
@@ -333,7 +334,8 @@ class PostmortemAdmin(admin.ModelAdmin):
         return self._back(postmortem.pk)
 
     def report_view(self, request, pk, fmt):
-        postmortem = get_object_or_404(Postmortem.objects.select_related("incident", "project", "owner"), pk=pk)
+        postmortem = get_object_or_404(
+            scope(Postmortem.objects.select_related("incident", "project", "owner"), request.user), pk=pk)
         if not self.has_view_permission(request, postmortem):
             raise PermissionDenied
         return report_response(postmortem, fmt)

@@ -20,6 +20,7 @@ from incidents.services import (
     incident_record_approval,
     incident_transition,
 )
+from opsportal.access import scope
 from opsportal.api.serializers import ApprovalSerializer
 from opsportal.models import Project, Service
 
@@ -155,12 +156,12 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         params = request.query_params
         project = None
         if params.get("project"):
-            project = Project.objects.filter(slug=params["project"]).first()
+            project = scope(Project.objects.all(), request.user).filter(slug=params["project"]).first()
             if project is None:
                 raise ValidationError({"project": [f"No project {params['project']!r}."]})
         service = None
         if params.get("service"):
-            service = Service.objects.filter(slug=params["service"])
+            service = scope(Service.objects.all(), request.user).filter(slug=params["service"])
             if project is not None:
                 service = service.filter(project=project)
             if not service.exists():
@@ -169,5 +170,6 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if severity is not None and severity not in Severity.values:
             raise ValidationError({"severity": [f"severity must be one of {', '.join(Severity.values)}."]})
         result = incident_metrics(project=project, service=service, severity=severity,
-                                  since=_query_time(request, "since"), until=_query_time(request, "until"))
+                                  since=_query_time(request, "since"), until=_query_time(request, "until"),
+                                  user=request.user)
         return Response(s.MetricsSerializer(result).data)

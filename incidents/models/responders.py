@@ -32,6 +32,13 @@ class ProjectResponders(models.Model):
         from django.core.exceptions import ValidationError
         from django.core.validators import validate_email
 
+        from opsportal.outbound import validate_outbound_url
+
+        try:
+            validate_outbound_url(self.webhook_url)
+        except ValidationError as exc:
+            raise ValidationError({"webhook_url": exc.messages}) from None
+
         if not isinstance(self.emails, list):
             raise ValidationError({"emails": "emails must be a list of addresses."})
         for index, email in enumerate(self.emails):

@@ -51,7 +51,7 @@ def metrics_queryset(*, project=None, service=None, severity=None, since=None, u
 
 
 def incident_metrics(*, project=None, service=None, severity=None, since: datetime | None = None,
-                     until: datetime | None = None, now: datetime | None = None) -> dict:
+                     until: datetime | None = None, now: datetime | None = None, user=None) -> dict:
     """Count, MTTx means (seconds, with how many incidents were included and missing) and the share
     of incidents within each response target (met / (met + breached); running ones are not decided)."""
     now = now or timezone.now()
@@ -67,8 +67,12 @@ def incident_metrics(*, project=None, service=None, severity=None, since: dateti
             "pk", filter=Q(**{f"{done}__gt": F(due)}) | Q(**{f"{done}__isnull": True, f"{due}__lt": now})
         )
         aggregates[f"{name}_running"] = Count("pk", filter=Q(**{f"{done}__isnull": True, f"{due}__gte": now}))
-    row = metrics_queryset(project=project, service=service, severity=severity, since=since,
-                           until=until).aggregate(**aggregates)
+    incidents = metrics_queryset(project=project, service=service, severity=severity, since=since, until=until)
+    if user is not None:  # only the projects the user may see
+        from opsportal.access import scope
+
+        incidents = scope(incidents, user)
+    row = incidents.aggregate(**aggregates)
     count = row["count"]
     result = {"count": count, "metrics": {}, "targets": {}}
     for name in METRICS:

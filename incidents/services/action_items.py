@@ -167,6 +167,10 @@ def action_items_send_overdue_digests(today=None) -> int:
         by_owner[item.owner].append(item)
     sent = 0
     for owner, items in by_owner.items():
+        # Only items of projects the owner may still see (one role lookup per owner, not per item).
+        items = [i for i in items if owner.has_perm("incidents.view_actionitem", i)]
+        if not items:
+            continue
         try:
             lines = "\n".join(f"- [{i.priority}] {i.title} ({i.project}; due {i.due_date})" for i in items)
             sent += notify_once(key=f"actionitems-overdue:{owner.pk}:{today.isoformat()}", users=[owner],

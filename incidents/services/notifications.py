@@ -22,6 +22,7 @@ from incidents.models import (
     WebhookDeliveryStatus,
 )
 from opsportal.links import absolute_url, admin_change_url
+from opsportal.outbound import open_url
 from opsportal.services.notifications import notify_once
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,9 @@ def _post_json(url: str, body: dict) -> None:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310 (admin-set URL)
+    # The allow-list (OPSPORTAL_OUTBOUND_ALLOW) is checked and redirects are refused; a refusal is a
+    # ValueError, recorded below as a failed delivery.
+    with open_url(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
         if response.status >= 300:
             raise urllib.error.HTTPError(url, response.status, "unexpected status", response.headers, None)
 

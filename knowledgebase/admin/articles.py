@@ -16,6 +16,7 @@ from knowledgebase.markdown import highlight_css, render_markdown_with_toc
 from knowledgebase.models import Article, ArticleKind, ArticleStatus, Tag, default_review_interval
 from knowledgebase.selectors import revision_diff
 from knowledgebase.structure import missing_runbook_sections, starting_body
+from opsportal.access import scope
 from opsportal.admin.mixins import error_text
 
 
@@ -236,7 +237,8 @@ class ArticleAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def _article_for(self, request, object_id, *, change=False) -> Article:
-        article = get_object_or_404(Article.objects.select_related("project", "owner"), pk=object_id)
+        article = get_object_or_404(scope(Article.objects.select_related("project", "owner"), request.user),
+                                    pk=object_id)
         allowed = self.has_change_permission(request, article) if change else self.has_view_or_change_permission(
             request, article)
         if not allowed:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from knowledgebase.admin.forms import AssignTrainingForm
 from knowledgebase.models import TrainingAssignment, TrainingCompletion
 from knowledgebase.services import training_assign, training_set_due
+from opsportal.access.admin import limit_choices
 from opsportal.admin.scale import AutocompleteFilter
 
 
@@ -84,6 +85,8 @@ class TrainingAssignmentAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = AssignTrainingForm(request.POST or None)
+        # Only training of projects the user writes to (and organisation-wide training) is offered.
+        limit_choices(form.fields["article"], request)
         if request.method == "POST" and form.is_valid():
             try:
                 assignments = training_assign(

@@ -13,6 +13,7 @@ from knowledgebase.api import serializers as s
 from knowledgebase.api.filters import ArticleFilter, TrainingAssignmentFilter
 from knowledgebase.models import Article, TrainingAssignment
 from knowledgebase.selectors import article_list_queryset, runbooks_for_alert, unified_diff_text
+from opsportal.access import scope
 from opsportal.models import Project
 
 VIEW = ["knowledgebase.view_article"]
@@ -162,10 +163,10 @@ class RunbookViewSet(viewsets.GenericViewSet):
             raise ValidationError({"alert": ["alert is required, e.g. ?alert=HighErrorRate."]})
         project = None
         if request.query_params.get("project"):
-            project = Project.objects.filter(slug=request.query_params["project"]).first()
+            project = scope(Project.objects.all(), request.user).filter(slug=request.query_params["project"]).first()
             if project is None:
                 raise ValidationError({"project": [f"No project {request.query_params['project']!r}."]})
-        runbooks = runbooks_for_alert(alert, project=project)
+        runbooks = scope(runbooks_for_alert(alert, project=project), request.user)
         return Response(s.ArticleSerializer(runbooks, many=True, context={"now": timezone.now()}).data)
 
 

@@ -71,10 +71,14 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Q(project=project) | Q(project__isnull=True))
 
     def visible_to(self, user):
-        """Readers see published articles; editors also see drafts and archived ones."""
-        if user.has_perm("knowledgebase.change_article"):
-            return self
-        return self.published()
+        """Readers see published articles of their projects and the organisation-wide ones; editors
+        also see drafts and archived ones of the projects they may edit in."""
+        from opsportal.access import scope
+
+        editable = scope(Article.objects.all(), user, "change").values("pk")
+        return scope(self, user, "view").filter(
+            models.Q(status=ArticleStatus.PUBLISHED) | models.Q(pk__in=editable)
+        )
 
 
 class Article(models.Model):

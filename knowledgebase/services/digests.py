@@ -47,6 +47,10 @@ def stale_digests_send(*, now=None) -> dict:
     sent = failed = 0
     for owner_id, articles in by_owner.items():
         owner = owners[owner_id]
+        # Only what the owner may still read (an owner who left a project hears nothing of it).
+        articles = [a for a in articles if owner.has_perm("knowledgebase.view_article", a)]
+        if not articles:
+            continue
         try:
             lines = [
                 f"- {a.title} ({a.get_kind_display().lower()}, {a.project.slug if a.project_id else 'org-wide'}):"

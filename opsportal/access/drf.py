@@ -78,6 +78,18 @@ class ProjectRolePermissions(ModelPermissions):
         return user.has_perms(required_perms(view, request, type(obj)), obj)
 
 
+def project_or_404(request, slug: str, perms=()):
+    """The project named in a URL: 404 unless the caller may see it, 403 unless their role there has `perms`."""
+    from opsportal.models import Project
+
+    project = Project.objects.filter(slug=slug).first()
+    if project is None or not request.user.has_perm("opsportal.view_project", project):
+        raise Http404
+    if perms and not request.user.has_perms(perms, project):
+        raise exceptions.PermissionDenied(f"Your role in {project.slug} does not allow this.")
+    return project
+
+
 def _scoped_reference_queryset(original):
     def get_queryset(self):
         queryset = original(self)

@@ -11,8 +11,6 @@ Operators add and change operational records; Managers also delete, decide
 or delete configuration (models declared `configuration=True`).
 """
 
-import itertools
-
 from django.conf import settings
 from django.db.models import Q
 
@@ -28,12 +26,11 @@ _ROLE_OF_GROUP = {group: role for role, group in _GROUP_OF_ROLE.items()}
 REFERENCE = "reference"
 
 # Bumped on every membership change in this process, so cached roles on user objects are never stale.
-_generation = itertools.count()
 _current_generation = [0]
 
 
 def memberships_changed(**kwargs) -> None:
-    _current_generation[0] = next(_generation) + 1
+    _current_generation[0] += 1
 
 
 def role_allows(role: str | None, model, action: str) -> bool:
@@ -152,6 +149,20 @@ def projects_for(user, action: str = "view", model=None):
     if user.is_superuser:
         return projects
     return projects.filter(_membership_filter(user, model or Project, action, ""))
+
+
+def require_manager_fields(user, model, obj_or_project, names) -> None:
+    """Refuse (400 naming the field) a non-Manager setting fields declared `manager_fields` on `model`."""
+    from django.core.exceptions import ValidationError
+
+    from opsportal.access.registry import project_id_of
+
+    access = declaration(model)
+    guarded = [name for name in names if access is not None and name in access.manager_fields]
+    if not guarded or user is None:
+        return
+    if project_role(user, project_id_of(obj_or_project)) != MANAGER:
+        raise ValidationError({name: f"Only the project's Managers may set {name}." for name in guarded})
 
 
 def user_can(user, perm: str, obj=None) -> bool:

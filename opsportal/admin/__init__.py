@@ -7,6 +7,9 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
+from opsportal.access.admin import MembershipInline, save_membership_formset
+from opsportal.access.models import ProjectMembership
+from opsportal.access.services import membership_grant
 from opsportal.admin.forms import EscalatePhaseForm
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text, pretty_json
 from opsportal.admin.scale import EstimatedCountPaginator
@@ -36,8 +39,19 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ["active", "team"]
     search_fields = ["name", "slug", "team", "description"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [ServiceInline]
+    inlines = [ServiceInline, MembershipInline]
     actions = ["escalate_phase_action"]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is ProjectMembership:
+            save_membership_formset(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:  # whoever creates a project manages it
+            membership_grant(project=obj, user=request.user, role="manager", actor=request.user, enforce=False)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_service_count=Count("services"))
@@ -47,7 +61,7 @@ class ProjectAdmin(admin.ModelAdmin):
         return obj._service_count
 
     def has_escalate_permission(self, request):
-        return request.user.has_perm("opsportal.add_evidencerecord")
+        return request.user.has_perm("opsportal.add_evidencerecord")  # per project: escalate_phase checks
 
     @admin.action(description="Escalate phase (automation not enforced)", permissions=["escalate"])
     def escalate_phase_action(self, request, queryset):
@@ -55,6 +69,9 @@ class ProjectAdmin(admin.ModelAdmin):
             self.message_user(request, "Escalate one project at a time.", messages.WARNING)
             return None
         project = queryset.get()
+        if not request.user.has_perm("opsportal.add_evidencerecord", project):
+            self.message_user(request, f"You may not escalate phases of {project}.", messages.ERROR)
+            return None
         form = EscalatePhaseForm(request.POST if "confirm" in request.POST else None,
                                  request.FILES if "confirm" in request.POST else None)
         if form.is_bound and form.is_valid():

@@ -1,7 +1,6 @@
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -10,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from incidents.models import ActionItem
-from opsportal.models import Project
+from opsportal.access.drf import project_or_404
 from retros import services
 from retros.api import serializers as s
 from retros.api.filters import OperationalReviewFilter, RetroSeriesFilter, RetrospectiveFilter
@@ -30,7 +29,7 @@ class RetroScheduleCreateView(generics.GenericAPIView):
     @extend_schema(request=s.RetroScheduleInputSerializer,
                    responses={201: s.CadenceDocumentSerializer, 200: s.CadenceDocumentSerializer})
     def post(self, request, slug):
-        project = get_object_or_404(Project, slug=slug)
+        project = project_or_404(request, slug, ["retros.add_retroseries"])
         data = s.RetroScheduleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         series, created = services.schedule_retros(project=project, actor=request.user, **data.validated_data)
@@ -73,9 +72,10 @@ class RetrospectiveViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _apply(self, request, input_serializer, service):
         """Validate the input, run the service on this retro, answer with the fresh retro."""
+        retro = self.get_object()  # first: another project's retro is a 404 whatever the body
         data = input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        retro = service(self.get_object(), actor=request.user, **data.validated_data)
+        retro = service(retro, actor=request.user, **data.validated_data)
         return Response(s.RetrospectiveSerializer(self.get_queryset().get(pk=retro.pk)).data)
 
     @extend_schema(request=s.RetroHeldInputSerializer, responses=s.RetrospectiveSerializer)
@@ -130,9 +130,9 @@ class OperationalReviewViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def items(self, request, pk=None):
         """Record notes and done flags on checklist items, by key."""
+        review = self.get_object()  # first: another project's review is a 404 whatever the body
         data = s.ReviewItemsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        review = self.get_object()
         with transaction.atomic():  # all items or none
             for item in data.validated_data["items"]:
                 services.review_update_item(review, actor=request.user, **item)
@@ -142,7 +142,8 @@ class OperationalReviewViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Complete the review (Managers; every item done). Writes `review` evidence."""
+        review = self.get_object()  # first: another project's review is a 404 whatever the body
         data = s.ReviewCompleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        review = services.review_complete(self.get_object(), actor=request.user, **data.validated_data)
+        review = services.review_complete(review, actor=request.user, **data.validated_data)
         return self._respond(review)

@@ -1,6 +1,5 @@
 """`/api/v1/projects/{slug}/openslo/`: export (GET) and import (POST) of openslo/v1 documents."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
@@ -10,7 +9,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from opsportal.models import Project
+from opsportal.access.drf import project_or_404
 from slos.openslo import OpenSLOError, export_yaml, import_documents
 
 IMPORT_PERMISSIONS = ["slos.add_slo", "slos.change_slo", "opsportal.add_service", "opsportal.change_service"]
@@ -79,7 +78,7 @@ class OpenSLOView(APIView):
 
     @extend_schema(responses={200: OpenSLOExportSerializer}, operation_id="projects_openslo_retrieve")
     def get(self, request, slug):
-        project = get_object_or_404(Project, slug=slug)
+        project = project_or_404(request, slug, ["slos.view_slo"])
         return Response({"project": project.slug, "documents": export_yaml(project)})
 
     @extend_schema(
@@ -92,7 +91,7 @@ class OpenSLOView(APIView):
         )],
     )
     def post(self, request, slug):
-        project = get_object_or_404(Project, slug=slug)
+        project = project_or_404(request, slug, IMPORT_PERMISSIONS)
         try:
             body = request.data
         except ParseError as exc:

@@ -1,5 +1,4 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -8,8 +7,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from opsportal.access.drf import project_or_404
 from opsportal.api.errors import validation_error_detail
-from opsportal.models import Project
 from slos.api import serializers as s
 from slos.api.filters import SLOAlertFilter, SLOFilter
 from slos.models import SLO, SLOAlert
@@ -38,7 +37,7 @@ class SLOViewSet(viewsets.ModelViewSet):
     action_permissions = {
         "status": ["slos.view_slo"],
         "measurements": ["slos.add_slimeasurement"],
-        "tiers": ["slos.change_slo"],
+        "tiers": ["slos.change_burnratetier"],  # burn-rate tiers are configuration: Managers
     }
 
     def perform_create(self, serializer):
@@ -117,7 +116,7 @@ class SLOCheckView(APIView):
     @extend_schema(request=s.SLOCheckInputSerializer, responses={200: s.SLOCheckRunSerializer},
                    operation_id="projects_slo_checks_create")
     def post(self, request, slug):
-        project = get_object_or_404(Project, slug=slug)
+        project = project_or_404(request, slug, CHECK_PERMISSIONS)
         data = s.SLOCheckInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = monitor_slo(project, actor=request.user, **data.validated_data)

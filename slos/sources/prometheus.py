@@ -31,6 +31,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from django.conf import settings
 from django.db.models import Max
 
+from opsportal.outbound import open_url
 from slos.models import SLO, SLIMeasurement
 from slos.windows import duration_label
 
@@ -89,7 +90,7 @@ def query_instant(base_url: str, promql: str, at: datetime, *, timeout: float | 
     url = f"{base_url.rstrip('/')}/api/v1/query?{params}"
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout or timeout_seconds()) as response:  # noqa: S310
+        with open_url(request, timeout=timeout or timeout_seconds()) as response:  # allow-list, no redirects
             body = response.read()
     except urllib.error.HTTPError as exc:
         # Prometheus answers bad queries with 400/422 and an error JSON body: show its message.
