@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from opsportal.models import Service
+from opsportal.outbound import validate_outbound_url
 
 
 class ResourceKind(models.TextChoices):
@@ -65,7 +66,7 @@ class Resource(models.Model):
     query_template = models.CharField(max_length=64, blank=True,
                                       help_text="The ready-made PromQL template the query was made from, if any.")
     promql = models.TextField(blank=True, help_text="PromQL returning the usage in the unit (one series).")
-    prometheus_url = models.URLField(max_length=500, blank=True)
+    prometheus_url = models.URLField(max_length=500, blank=True, validators=[validate_outbound_url])
     pull_status = models.CharField(max_length=8, choices=PullStatus.choices, default=PullStatus.NEVER)
     pull_error = models.TextField(blank=True)
     pulled_at = models.DateTimeField(null=True, blank=True)

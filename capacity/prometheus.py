@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from capacity.models import DataSource, PullStatus, Resource
 from capacity.services.samples import samples_store
+from opsportal.outbound import OutboundRefused, open_url
 
 logger = logging.getLogger(__name__)
 MAX_POINTS = 10_000
@@ -75,8 +76,10 @@ def query_range(base_url: str, promql: str, start: datetime, end: datetime, step
     request = urllib.request.Request(f"{base_url.rstrip('/')}/api/v1/query_range?{params}",
                                      headers={"Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout_seconds()) as response:  # noqa: S310
+        with open_url(request, timeout=timeout_seconds()) as response:  # allow-list, no redirects
             return parse_range_response(response.read())
+    except OutboundRefused as exc:
+        raise PullError(f"refused: {exc}") from None
     except urllib.error.HTTPError as exc:
         try:
             detail = json.loads(exc.read()).get("error", "")
