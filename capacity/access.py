@@ -13,4 +13,5 @@ ACCESS = {
     "PerformanceSample": scoped("service__project"),
     "PerformanceComparison": scoped("service__project"),
     "ResourceActionItem": scoped("resource__service__project"),
+    "PerformanceSource": scoped("service__project", configuration=True),
 }

@@ -7,10 +7,16 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from capacity.models import CapacityChange, PerformanceComparison, PerformanceSample, Resource, ResourceRollup
+from capacity.models import (
+    CapacityChange,
+    PerformanceComparison,
+    PerformanceSample,
+    PerformanceSource,
+    Resource,
+    ResourceRollup,
+)
 from capacity.services import resource_action_item_create, resource_create, resource_update
 from capacity.templates_promql import TEMPLATE_CHOICES
-from opsportal.access import scope
 from opsportal.admin.mixins import ReadOnlyAdminMixin
 
 
@@ -40,13 +46,6 @@ def action_item_view(model_admin, request, obj, *, title, create):
     return TemplateResponse(request, "capacity/action_item.html", context)
 
 
-class ScopedAdminMixin:
-    """Only rows of the user's projects (the shared per-project access rule)."""
-
-    def get_queryset(self, request):
-        return scope(super().get_queryset(request), request.user)
-
-
 class CapacityChangeInline(admin.TabularInline):
     model = CapacityChange
     extra = 0
@@ -73,7 +72,7 @@ class ResourceForm(forms.ModelForm):
 
 
 @admin.register(Resource)
-class ResourceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ResourceAdmin(admin.ModelAdmin):
     form = ResourceForm
     list_display = ["name", "service", "kind", "capacity_display", "utilisation_display", "last_sample_at",
                     "data_source", "pull_status"]
@@ -131,7 +130,7 @@ class ResourceAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ResourceRollup)
-class ResourceRollupAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ResourceRollupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["resource", "grain", "bucket_start", "sample_count", "min_value", "mean_value", "max_value",
                     "p95_value"]
     list_filter = ["grain"]
@@ -140,15 +139,22 @@ class ResourceRollupAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     show_full_result_count = False
 
 
+@admin.register(PerformanceSource)
+class PerformanceSourceAdmin(admin.ModelAdmin):
+    list_display = ["service", "histogram", "selector", "pull_status", "pulled_at"]
+    list_select_related = ["service", "service__project"]
+    readonly_fields = ["pull_status", "pull_error", "pulled_at", "pulled_until"]
+
+
 @admin.register(PerformanceSample)
-class PerformanceSampleAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PerformanceSampleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["service", "at", "request_rate", "p50_ms", "p95_ms", "p99_ms"]
     list_select_related = ["service", "service__project"]
     show_full_result_count = False
 
 
 @admin.register(PerformanceComparison)
-class PerformanceComparisonAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PerformanceComparisonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["service", "week_start", "verdict", "regressions", "action_item", "improved"]
     list_filter = ["verdict"]
     list_select_related = ["service", "service__project", "action_item"]

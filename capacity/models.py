@@ -253,3 +253,20 @@ class ResourceActionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_id} -> action item {self.action_item_id}"
+
+
+class PerformanceSource(models.Model):
+    """Where a service's request rate and latency percentiles are pulled from: an HTTP histogram in Prometheus."""
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="performance_source")
+    prometheus_url = models.URLField(max_length=500, validators=[validate_outbound_url])
+    histogram = models.CharField(max_length=200, default="http_request_duration_seconds",
+                                 help_text="Histogram metric name without _bucket / _count (seconds).")
+    selector = models.CharField(max_length=500, blank=True, help_text='Label matchers, e.g. job="checkout".')
+    pull_status = models.CharField(max_length=8, choices=PullStatus.choices, default=PullStatus.NEVER)
+    pull_error = models.TextField(blank=True)
+    pulled_at = models.DateTimeField(null=True, blank=True)
+    pulled_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.service} <- {self.histogram}{{{self.selector}}}"

@@ -133,4 +133,58 @@ def pull_all(now: datetime | None = None) -> int:
             pulled += 1
         except Exception:
             logger.exception("capacity pull of resource %s crashed", resource.pk)
+    from capacity.models import PerformanceSource
+
+    for source in PerformanceSource.objects.filter(service__project__active=True):
+        try:
+            performance_pull(source=source, now=now)
+            pulled += 1
+        except Exception:
+            logger.exception("performance pull of service %s crashed", source.service_id)
     return pulled
+
+
+def performance_queries(source) -> dict[str, str]:
+    """Request rate and p50/p95/p99 (in ms) from the source's HTTP histogram."""
+    selector = "{" + source.selector + "}" if source.selector else ""
+    buckets = f"sum by (le) (rate({source.histogram}_bucket{selector}[5m]))"
+    queries = {"request_rate": f"sum(rate({source.histogram}_count{selector}[5m]))"}
+    for name, q in (("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99)):
+        queries[name] = f"histogram_quantile({q}, {buckets}) * 1000"
+    return queries
+
+
+def performance_pull(*, source, now: datetime | None = None) -> dict:
+    """Pull the service's request rate and latency percentiles since the last pull (steps where all four
+    have a value are stored); failures are recorded on the source."""
+    from capacity.models import PerformanceSample, PerformanceSource
+
+    now = (now or timezone.now()).astimezone(UTC)
+    step_ = step()
+    end = datetime.fromtimestamp(now.timestamp() // step_.total_seconds() * step_.total_seconds(), tz=UTC)
+    start = source.pulled_until + step_ if source.pulled_until else end - initial_lookback()
+    start = max(start, end - step_ * (MAX_POINTS - 1))  # one chunk: older gaps are not back-filled
+    try:
+        series = {name: dict(query_range(source.prometheus_url, promql, start, end, step_))
+                  for name, promql in performance_queries(source).items()}
+    except PullError as exc:
+        logger.warning("performance pull of service %s failed: %s", source.service_id, exc)
+        PerformanceSource.objects.filter(pk=source.pk).update(pull_status=PullStatus.FAILED,
+                                                              pull_error=str(exc)[:2000], pulled_at=now)
+        return {"status": PullStatus.FAILED, "error": str(exc), "stored": 0}
+    rows = []
+    for at in sorted(series["request_rate"]):
+        values = {name: series[name].get(at) for name in series}
+        if any(v is None for v in values.values()):
+            continue
+        # Interpolated quantiles of sparse buckets can come out unordered: keep them monotone.
+        values["p95_ms"] = max(values["p95_ms"], values["p50_ms"])
+        values["p99_ms"] = max(values["p99_ms"], values["p95_ms"])
+        rows.append(PerformanceSample(service_id=source.service_id, at=at, **values))
+    with transaction.atomic():
+        PerformanceSample.objects.bulk_create(rows, batch_size=1000, update_conflicts=True,
+                                              unique_fields=["service", "at"],
+                                              update_fields=["request_rate", "p50_ms", "p95_ms", "p99_ms"])
+        PerformanceSource.objects.filter(pk=source.pk).update(pull_status=PullStatus.OK, pull_error="",
+                                                              pulled_at=now, pulled_until=end)
+    return {"status": PullStatus.OK, "error": "", "stored": len(rows)}

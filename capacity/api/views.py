@@ -88,11 +88,12 @@ class PerformanceSamplesView(APIView):
 
     # The service's project decides (object permission below), not a model-wide rule.
     permission_classes = [IsAuthenticated]
+    queryset = Service.objects.select_related("project")
 
     @extend_schema(request=s.PerformanceRowSerializer(many=True), responses={200: s.PerformanceResultSerializer},
                    operation_id="services_performance_samples_create")
     def post(self, request, pk):
-        service = get_object_or_404(scope(Service.objects.select_related("project"), request.user, "view"), pk=pk)
+        service = get_object_or_404(scope(self.queryset, request.user, "view"), pk=pk)
         if not request.user.has_perm("capacity.add_performancesample", service):
             raise PermissionDenied
         stored = performance_samples_ingest(service=service, rows=request.data)

@@ -50,8 +50,19 @@ def test_admin_page_draws_the_same_numbers_with_constant_queries(client, viewer,
     assert page.status_code == 200
     html = page.content.decode()
     assert html.count('data-opsportal-chart="') == 6 + 2  # six resources, latency and rate
-    assert "Checkout: latency percentiles" in html and "create action item" in html
+    assert "Checkout: latency percentiles" in html and "Checkout: disk" in html
     assert "chart.umd.min.js" in html
+
+
+def test_dashboard_tables_list_forecasts_and_regressions(service, now):
+    from capacity.dashboard import _tables
+    from capacity.dashboard_data import performance_dashboard
+
+    seed(service, now)
+    forecasts, regressions = _tables(performance_dashboard(service.project, now=now))
+    assert forecasts["rows"][0][:3] == ["checkout", "disk", "rising"]
+    assert regressions["rows"] == [["checkout", str((now - timedelta(days=7)).date()), "p95_ms, p99_ms",
+                                    "none yet", "-"]]
 
 
 def test_another_projects_dashboard_is_404(api_as, operator, service):

@@ -17,5 +17,4 @@ def test_dashboard_draws_in_a_real_browser(browser, live_server, service, manage
     page.goto(f"{live_server.url}/admin/dashboards/performance/?project={service.project.slug}")
     page.wait_for_function("window.opsportalCharts && window.opsportalCharts.drawn() === 3")
     assert page.locator("canvas").count() == 3
-    assert page.locator("#forecasts tbody tr").count() == 1
     page.screenshot(path=str(ARTIFACTS / "performance-dashboard.png"), full_page=True)

@@ -56,6 +56,18 @@ def _openmetrics(t0, values) -> str:
     return "\n".join(lines) + "\n# EOF\n"
 
 
+def _histogram(t0) -> str:
+    """A histogram whose buckets grow by 50, 90, 99 and 100 requests a minute (le 0.1, 0.2, 0.5, +Inf)."""
+    lines = ["# HELP http_request_duration_seconds Latency.", "# TYPE http_request_duration_seconds histogram"]
+    for i in range(MINUTES + 1):
+        ts = int((t0 + timedelta(minutes=i)).timestamp())
+        for le, per_minute in (("0.1", 50), ("0.2", 90), ("0.5", 99), ("+Inf", 100)):
+            lines.append(f'http_request_duration_seconds_bucket{{job="checkout",le="{le}"}} {per_minute * i} {ts}')
+        lines.append(f'http_request_duration_seconds_count{{job="checkout"}} {100 * i} {ts}')
+        lines.append(f'http_request_duration_seconds_sum{{job="checkout"}} {15 * i} {ts}')
+    return "\n".join(lines) + "\n# EOF\n"
+
+
 @pytest.fixture
 def prometheus(tmp_path):
     if not (shutil.which("prometheus") and shutil.which("promtool")):
@@ -64,7 +76,7 @@ def prometheus(tmp_path):
     t0 = timezone.now().replace(second=0, microsecond=0, tzinfo=UTC) - timedelta(hours=3)
     values = [1000 + 37 * i + (i % 7) * 11 for i in range(MINUTES + 1)]
     data, tsdb = tmp_path / "data.om", tmp_path / "tsdb"
-    data.write_text(_openmetrics(t0, values))
+    data.write_text(_openmetrics(t0, values).replace("# EOF\n", "") + _histogram(t0))
     subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", str(data), str(tsdb)],
                    check=True, capture_output=True, timeout=60)
     config = tmp_path / "prometheus.yml"
@@ -118,3 +130,25 @@ def test_pull_from_real_prometheus_stores_the_raw_values(prometheus, service, se
     type(resource).objects.filter(pk=resource.pk).update(pulled_until=None)
     failed = resource_pull(resource=resource, now=end)
     assert failed["status"] == "failed" and "HTTP 400" in failed["error"] and "parse error" in failed["error"]
+
+
+@pytest.mark.external
+def test_performance_pull_uses_histogram_quantile(prometheus, service, settings):
+    from capacity.models import PerformanceSample, PerformanceSource
+    from capacity.prometheus import performance_pull
+
+    t0 = prometheus["t0"]
+    settings.OPSPORTAL_CAPACITY_INITIAL_LOOKBACK = timedelta(minutes=MINUTES - 10)
+    source = PerformanceSource.objects.create(service=service, prometheus_url=prometheus["url"],
+                                              selector='job="checkout"')
+    result = performance_pull(source=source, now=t0 + timedelta(minutes=MINUTES))
+    assert (result["status"], result["error"]) == ("ok", "")
+    samples = list(PerformanceSample.objects.filter(service=service).order_by("at"))
+    assert len(samples) == MINUTES - 10 + 1
+    for s in samples:  # 100 requests a minute; ranks 50, 95, 99 fall in the 0.1, 0.5, 0.5 buckets
+        assert s.request_rate == pytest.approx(100 / 60)
+        assert s.p50_ms == pytest.approx(100.0)
+        assert s.p95_ms == pytest.approx(200 + 300 * 5 / 9)
+        assert s.p99_ms == pytest.approx(500.0)
+    source.refresh_from_db()
+    assert source.pull_status == "ok" and source.pulled_until == t0 + timedelta(minutes=MINUTES)
