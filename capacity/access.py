@@ -14,4 +14,5 @@ ACCESS = {
     "PerformanceComparison": scoped("service__project"),
     "ResourceActionItem": scoped("resource__service__project"),
     "PerformanceSource": scoped("service__project", configuration=True),
+    "CapacityPlan": scoped("review__project"),
 }

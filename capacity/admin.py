@@ -9,13 +9,20 @@ from django.urls import path, reverse
 
 from capacity.models import (
     CapacityChange,
+    CapacityPlan,
     PerformanceComparison,
     PerformanceSample,
     PerformanceSource,
     Resource,
     ResourceRollup,
 )
-from capacity.services import resource_action_item_create, resource_create, resource_update
+from capacity.services import (
+    capacity_plan_decide,
+    capacity_plan_record,
+    resource_action_item_create,
+    resource_create,
+    resource_update,
+)
 from capacity.templates_promql import TEMPLATE_CHOICES
 from opsportal.admin.mixins import ReadOnlyAdminMixin
 
@@ -175,3 +182,37 @@ class PerformanceComparisonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return action_item_view(self, request, comparison, create=create,
                                 title=f"Performance: {comparison.service} regressed "
                                       f"({', '.join(comparison.regressions)})")
+
+
+@admin.register(CapacityPlan)
+class CapacityPlanAdmin(admin.ModelAdmin):
+    list_display = ["resource", "review", "decision", "status", "author", "created_at"]
+    list_filter = ["decision", "status"]
+    list_select_related = ["resource", "resource__service", "resource__service__project", "review",
+                           "review__project", "author"]
+    fields = ["review", "resource", "decision", "rationale", "status", "author", "forecast"]
+    readonly_fields = ["status", "author", "forecast"]
+    actions = ["approve_plans"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        saved = capacity_plan_record(review=obj.review, resource=obj.resource, decision=obj.decision,
+                                     rationale=obj.rationale, author=request.user)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def has_decide_permission(self, request):
+        return request.user.has_perm("opsportal.decide_approval")
+
+    @admin.action(description="Approve the selected capacity plans (four-eyes)", permissions=["decide"])
+    def approve_plans(self, request, queryset):
+        for plan in queryset:
+            try:
+                capacity_plan_decide(plan=plan, approver=request.user, decision="approve")
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{plan}: {' '.join(getattr(exc, 'messages', [str(exc)]))}",
+                                  messages.ERROR)
+            else:
+                self.message_user(request, f"{plan}: approved.", messages.SUCCESS)

@@ -270,3 +270,53 @@ class PerformanceSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} <- {self.histogram}{{{self.selector}}}"
+
+
+class PlanDecision(models.TextChoices):
+    ADD_CAPACITY = "add_capacity", "Add capacity"
+    OPTIMISE = "optimise", "Optimise"
+    ACCEPT = "accept", "Accept the risk"
+
+
+class PlanStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    REJECTED = "rejected", "Rejected"
+
+
+class CapacityPlan(models.Model):
+    """The monthly review's decision on a resource forecast to run out, approved by a Manager (four-eyes)."""
+
+    review = models.ForeignKey("retros.OperationalReview", on_delete=models.PROTECT, related_name="capacity_plans")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="plans")
+    decision = models.CharField(max_length=16, choices=PlanDecision.choices)
+    rationale = models.TextField()
+    forecast = models.JSONField(default=dict, help_text="The forecast the decision was made on.")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=PlanStatus.choices, default=PlanStatus.PROPOSED, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["review", "resource"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "resource"], name="capacity_plan_once_per_review_resource"),
+            models.CheckConstraint(condition=Q(decision__in=PlanDecision.values), name="capacity_plan_decision_valid"),
+            models.CheckConstraint(condition=Q(status__in=PlanStatus.values), name="capacity_plan_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource}: {self.get_decision_display()} ({self.get_status_display()})"
+
+    @property
+    def project(self):
+        return self.review.project
+
+    def approval_content(self) -> str:
+        import json
+
+        return json.dumps({"resource": self.resource_id, "decision": self.decision, "rationale": self.rationale,
+                           "forecast": self.forecast}, sort_keys=True, default=str)
+
+    def approval_authors(self) -> list:
+        return [self.author]
