@@ -8,7 +8,7 @@ from opsportal.models import Service
 
 
 class CapacityChangeSerializer(serializers.ModelSerializer):
-    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = CapacityChange
@@ -28,7 +28,7 @@ class ResourceSerializer(serializers.ModelSerializer):
     template_params = serializers.DictField(child=serializers.CharField(max_length=200), required=False,
                                             write_only=True)
     capacity_reason = serializers.CharField(max_length=300, required=False, write_only=True, allow_blank=True)
-    utilisation_percent = serializers.FloatField(read_only=True)
+    utilisation_percent = serializers.FloatField(read_only=True, allow_null=True)
     capacity_changes = CapacityChangeSerializer(many=True, read_only=True)
 
     class Meta:
