@@ -217,7 +217,7 @@ class SLO(models.Model):
         if self.data_source == DataSource.PROMETHEUS:
             if not self.prometheus_url:
                 errors["prometheus_url"] = "Prometheus-sourced SLOs need the server's base URL."
-            else:
+            elif self.prometheus_url.startswith(("http://", "https://")):  # else the URL field said why
                 from opsportal.outbound import OutboundRefused, check_url
 
                 try:

@@ -158,7 +158,13 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     fields = ["user", "role", "added_by", "added_at"]
     readonly_fields = ["added_by", "added_at"]
-    autocomplete_fields = ["user"]
+    # A plain choice of active people: Managers of a project need not be allowed to browse the user admin.
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = db_field.related_model.objects.filter(is_active=True).order_by(
+                db_field.related_model.USERNAME_FIELD)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
     verbose_name = "member"
     verbose_name_plural = "members and their roles"
 

@@ -37,19 +37,18 @@ def slo_save(*, slo: SLO, actor=None) -> SLO:
     so bad input is a ValidationError naming the field, never a half-written SLO."""
     if slo.project_id is None and slo.service_id:
         slo.project = slo.service.project
+    if slo.pk is not None:
+        stored_project = SLO.objects.filter(pk=slo.pk).values_list("project_id", flat=True).first()
+        if stored_project is not None and stored_project != slo.project_id:
+            raise ValidationError({"project": "An SLO cannot move to another project; create a new one."})
+    slo.full_clean()
     if actor is not None:  # where the SLI data comes from is the project Managers' configuration
         from opsportal.access.rules import require_manager_fields
         from slos.access import DATA_SOURCE_FIELDS
 
         before = (SLO.objects.filter(pk=slo.pk).first() if slo.pk else None) or SLO()
         changed = [name for name in DATA_SOURCE_FIELDS if getattr(slo, name) != getattr(before, name)]
-        if slo.project_id is not None:
-            require_manager_fields(actor, SLO, slo, changed)
-    if slo.pk is not None:
-        stored_project = SLO.objects.filter(pk=slo.pk).values_list("project_id", flat=True).first()
-        if stored_project is not None and stored_project != slo.project_id:
-            raise ValidationError({"project": "An SLO cannot move to another project; create a new one."})
-    slo.full_clean()
+        require_manager_fields(actor, SLO, slo, changed)
     with transaction.atomic():
         slo.save()
     return slo

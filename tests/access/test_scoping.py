@@ -242,3 +242,27 @@ def test_digests_tell_owners_only_of_projects_they_still_see(two, django_capture
         assert action_items_send_overdue_digests(today=today + timedelta(days=5)) == 1
     body = mail.outbox[0].body
     assert "Fix alpha" in body and "Fix beta" not in body
+
+
+def test_only_managers_configure_alert_flow(two):
+    """Burn-rate tiers and an SLO's data source are the project Managers' configuration."""
+    from slos.services import slo_create
+
+    alpha, _beta = two
+    service = ServiceFactory(project=alpha, slug="api")
+    slo = slo_create(project=alpha, service=service, name="API availability", slug="api-availability",
+                     objective="99.9")
+    operator, manager = person("op"), person("boss")
+    member(operator, alpha, "operator")
+    member(manager, alpha, "manager")
+    change = {"data_source": "prometheus", "prometheus_url": "https://prometheus.example",
+              "promql_total": "sum(rate(http_requests_total[5m]))", "promql_bad": "sum(rate(errors[5m]))"}
+    refused = api(operator).patch(f"/api/v1/slos/{slo.pk}/", change, format="json")
+    assert refused.status_code == 400 and "prometheus_url" in refused.json()
+    assert api(operator).patch(f"/api/v1/slos/{slo.pk}/", {"description": "Checkout API"},
+                               format="json").status_code == 200  # operational fields stay theirs
+    assert api(manager).patch(f"/api/v1/slos/{slo.pk}/", change, format="json").status_code == 200
+    tiers = [{"name": "page-1h", "severity": "page", "long_window": "1h", "short_window": "5m",
+              "budget_percent": "2"}]
+    assert api(operator).put(f"/api/v1/slos/{slo.pk}/tiers/", tiers, format="json").status_code == 403
+    assert api(manager).put(f"/api/v1/slos/{slo.pk}/tiers/", tiers, format="json").status_code == 200

@@ -140,7 +140,7 @@ def test_out_of_range_definitions_are_400_not_500(api_as, operator, service, cha
     assert field in response.json()
 
 
-def test_tiers_are_replaced_through_the_api(api_as, operator, viewer, make_slo):
+def test_tiers_are_replaced_through_the_api(api_as, manager, operator, viewer, make_slo):
     slo = make_slo()
     body = [
         {"name": "page-1h", "severity": "page", "long_window": "1h", "short_window": "5m", "budget_percent": "3"},
@@ -148,7 +148,9 @@ def test_tiers_are_replaced_through_the_api(api_as, operator, viewer, make_slo):
          "budget_percent": "10"},
     ]
     assert api_as(viewer).put(f"/api/v1/slos/{slo.pk}/tiers/", body, format="json").status_code == 403
-    response = api_as(operator).put(f"/api/v1/slos/{slo.pk}/tiers/", body, format="json")
+    # Burn-rate tiers are configuration: the project's Managers change them.
+    assert api_as(operator).put(f"/api/v1/slos/{slo.pk}/tiers/", body, format="json").status_code == 403
+    response = api_as(manager).put(f"/api/v1/slos/{slo.pk}/tiers/", body, format="json")
     assert response.status_code == 200, response.json()
     assert [(t["name"], t["long_window"], t["budget_percent"]) for t in response.json()] == [
         ("page-1h", "1h", "3.0000"), ("ticket-12h", "12h", "10.0000")]
@@ -162,8 +164,8 @@ def test_tiers_are_replaced_through_the_api(api_as, operator, viewer, make_slo):
     [],
     {"name": "x"},
 ])
-def test_bad_tiers_are_400_and_change_nothing(api_as, operator, make_slo, body):
+def test_bad_tiers_are_400_and_change_nothing(api_as, manager, make_slo, body):
     slo = make_slo()
-    response = api_as(operator).put(f"/api/v1/slos/{slo.pk}/tiers/", body, format="json")
+    response = api_as(manager).put(f"/api/v1/slos/{slo.pk}/tiers/", body, format="json")
     assert response.status_code == 400
     assert slo.tiers.count() == 4

@@ -5,19 +5,27 @@ from tests.factories import ProjectFactory
 from tests.slos.test_openslo import PROM, VALID
 
 
-def test_operator_imports_yaml_and_json(api_as, operator, project):
-    response = api_as(operator).post(f"/api/v1/projects/{project.slug}/openslo/", VALID.encode(),
+def test_manager_imports_yaml_and_json(api_as, manager, project):
+    response = api_as(manager).post(f"/api/v1/projects/{project.slug}/openslo/", VALID.encode(),
                                      content_type="application/yaml")
     assert response.status_code == 400  # the SLI names no URL and none was given
     assert response.json()["errors"][0] == {
         "document": 1, "name": "payments-errors", "field": "spec.ratioMetric.bad.metricSource.spec.url",
         "message": "is required: the Prometheus base URL (or pass --prometheus-url)"}
-    response = api_as(operator).post(f"/api/v1/projects/{project.slug}/openslo/",
-                                     {"documents": VALID, "prometheus_url": PROM}, format="json")
+    response = api_as(manager).post(f"/api/v1/projects/{project.slug}/openslo/",
+                                    {"documents": VALID, "prometheus_url": PROM}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json() == {"services_created": ["payments"],
                                "slos_created": ["payments-error-rate", "payments-monthly"], "slos_updated": []}
     assert SLO.objects.filter(project=project).count() == 2
+
+
+def test_an_operator_may_not_set_where_sli_data_comes_from(api_as, operator, project):
+    response = api_as(operator).post(f"/api/v1/projects/{project.slug}/openslo/",
+                                     {"documents": VALID, "prometheus_url": PROM}, format="json")
+    assert response.status_code == 400
+    assert {e["message"] for e in response.json()["errors"]} >= {"Only the project's Managers may set prometheus_url."}
+    assert not SLO.objects.filter(project=project).exists()
 
 
 def test_export_then_import_into_another_project(api_as, operator, project, make_slo):
