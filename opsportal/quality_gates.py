@@ -21,6 +21,7 @@ CHECKPOINTS = {
     "postmortem_process": "Postmortem process established",
     "continuous_improvement": "Continuous improvement process active",
     "documentation_current": "Documentation maintained and current",
+    "capacity_planning": "Capacity monitored, with a plan before any resource runs out",
 }
 SUCCESS_CRITERIA = {
     "slo_compliance": "SLO compliance maintained above thresholds",

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "incidents",
     "retros",
     "knowledgebase",
+    "capacity",
 ]
 
 MIDDLEWARE = [

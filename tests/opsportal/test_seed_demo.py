@@ -35,6 +35,8 @@ def test_seed_demo_refuses_with_debug_off_unless_forced(db, settings):
     assert not get_user_model().objects.filter(username="admin").exists()
     call_command("seed_demo", "--force", stdout=open("/dev/null", "w"))
     assert get_user_model().objects.get(username="admin").is_superuser
+
+
 @pytest.mark.no_group_memberships
 def test_seed_demo_shows_scoping(db):
     from opsportal.access import project_role
