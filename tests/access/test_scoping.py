@@ -255,7 +255,8 @@ def test_only_managers_configure_alert_flow(two):
     member(operator, alpha, "operator")
     member(manager, alpha, "manager")
     change = {"data_source": "prometheus", "prometheus_url": "https://prometheus.example",
-              "promql_total": "sum(rate(http_requests_total[5m]))", "promql_bad": "sum(rate(errors[5m]))"}
+              "promql_total": "sum(increase(http_requests_total[$window]))",
+              "promql_bad": "sum(increase(http_errors_total[$window]))"}
     refused = api(operator).patch(f"/api/v1/slos/{slo.pk}/", change, format="json")
     assert refused.status_code == 400 and "prometheus_url" in refused.json()
     assert api(operator).patch(f"/api/v1/slos/{slo.pk}/", {"description": "Checkout API"},

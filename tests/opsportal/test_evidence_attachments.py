@@ -31,7 +31,8 @@ def uploaded(api_as, operator, project):
 
 def test_upload_and_download_as_an_attachment(uploaded, api_as, viewer):
     url = uploaded["attachment"]
-    assert url == "/evidence/files/evidence/shop/phase6/drill.png"
+    # An absolute address, as the schema promises (a URI), served by the download view, never /media/.
+    assert url == "http://testserver/evidence/files/evidence/shop/phase6/drill.png"
     response = api_as(viewer).get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PNG

@@ -140,7 +140,7 @@ def test_signed_export_verifies_and_one_changed_byte_fails(project, chain, signi
     assert wrong_key.returncode == 1 and "signature" in wrong_key.stdout
 
 
-def test_signing_key_endpoint_is_404_without_a_key(api_as, viewer, settings):
+def test_signing_key_endpoint_is_404_without_a_key(api_as, viewer, project, settings):
     settings.OPSPORTAL_EVIDENCE_SIGNING_KEY = ""
     assert api_as(viewer).get("/api/v1/evidence/signing-key/").status_code == 404
 
