@@ -148,7 +148,8 @@ def chain_verify(project: Project | None, *, batch_size: int = 2000) -> ChainRep
                 return ChainProblem(link.sequence, "reordered",
                                     f"the link was written as sequence {envelope.get('sequence')}")
             if link.prev_hash != envelope.get("prev_hash") or link.prev_hash != prev_hash:
-                reason = "reordered" if link.prev_hash in seen_hashes else "missing"
+                # A gap was caught above, so a foreign prev_hash means an earlier link was rewritten.
+                reason = "reordered" if link.prev_hash in seen_hashes else "changed"
                 return ChainProblem(link.sequence, reason, "prev_hash does not match the previous link")
             row = sources[link.record_type].get(link.record_id)
             if row is None:

@@ -3,12 +3,10 @@ written into the manifest, and a mail to the project's Managers when the chain i
 
 import logging
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from opsportal.models import Project, ValidationResult
-from opsportal.roles import MANAGERS
 from opsportal.services.chain import chain_verify
 from opsportal.services.notifications import notify_once
 from opsportal.services.validation import _locked_manifest, _save_manifest, record_validation
@@ -18,8 +16,9 @@ logger = logging.getLogger(__name__)
 
 
 def _project_managers(project):
-    # The access helper's per-project memberships replace this with the project's Managers at merge.
-    return get_user_model().objects.filter(groups__name=MANAGERS, is_active=True).distinct()
+    from opsportal.access.selectors import project_managers
+
+    return project_managers(project)
 
 
 def evidence_chain_check(*, project: Project, now=None):

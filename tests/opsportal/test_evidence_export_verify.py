@@ -181,9 +181,9 @@ def test_changed_and_rehashed_link_is_named_by_both_verifiers(project, chain, ca
                        [document, digest, link.pk])
         cursor.execute("UPDATE opsportal_evidencerecord SET summary = 'drill 9' WHERE id = %s", [chain[1].pk])
     code, out = _verify_command(capsys)
-    assert code == 1 and out.startswith("FAIL at sequence 3")  # link 3 no longer follows the rewritten link 2
+    assert code == 1 and out.startswith("FAIL at sequence 3: changed")  # 3 no longer follows the rewritten 2
     offline = run_offline_verifier(tmp_path, exported(project))
-    assert offline.returncode == 1 and offline.stdout.startswith("FAIL at sequence 3")
+    assert offline.returncode == 1 and offline.stdout.startswith("FAIL at sequence 3: changed")
 
 
 def test_deleted_rows_are_named_missing(project, chain, capsys, tmp_path):
