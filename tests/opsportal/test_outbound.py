@@ -121,9 +121,12 @@ def test_a_refused_webhook_is_a_recorded_failure(settings, project):
 
 
 def test_a_refused_prometheus_pull_is_a_pull_error(settings):
-    from slos.sources.prometheus import PullError, query_instant
+    from datetime import timedelta
+
+    from slos.sources.prometheus import PullError, query_range
 
     settings.OPSPORTAL_OUTBOUND_ALLOW = ["prometheus.internal"]
+    now = timezone.now()
     with pytest.raises(PullError) as error:
-        query_instant("http://169.254.169.254", "up", timezone.now())
+        query_range("http://169.254.169.254", "up", now - timedelta(minutes=5), now, timedelta(minutes=1))
     assert "OPSPORTAL_OUTBOUND_ALLOW" in str(error.value)
