@@ -67,6 +67,6 @@ def test_vendored_chartjs_matches_recorded_sha256():
     sums = dict(reversed(line.split()) for line in (VENDOR / "SHA256SUMS").read_text().splitlines())
     for name, digest in sums.items():
         assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
-    assert set(sums) == {"chart.umd.min.js", "LICENSE.md"}
+    assert set(sums) == {"chart.umd.min.js", "chart.umd.js.map", "LICENSE.md"}
     assert (VENDOR / "VERSION").read_text().startswith("chart.js 4.")
     assert "Chart.js" in (VENDOR / "chart.umd.min.js").read_text()[:400]
