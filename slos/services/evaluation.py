@@ -215,7 +215,10 @@ def _evaluate_batch(slos: list[SLO], now: datetime) -> tuple[int, int]:
 
 def _store_snapshots(slos: list[SLO]) -> None:
     """One UPDATE per SLO sent as one batch (bulk_update's CASE expressions cost more to build in Python
-    than the whole evaluation)."""
+    than the whole evaluation).
+
+    Rows are not locked: a concurrent `slo_evaluate` (row locked, own transaction) may have stored a
+    snapshot of a later instant meanwhile, and the guard on `evaluated_at` keeps that newer one."""
     if not slos:
         return
     ops = connection.ops
@@ -223,9 +226,10 @@ def _store_snapshots(slos: list[SLO]) -> None:
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET status = %s, last_sli = %s, last_budget_remaining = %s, last_burn_rate_1h = %s, "
-            "evaluated_at = %s WHERE id = %s",
+            "evaluated_at = %s WHERE id = %s AND (evaluated_at IS NULL OR evaluated_at <= %s)",
             [(s.status, s.last_sli, s.last_budget_remaining, s.last_burn_rate_1h,
-              ops.adapt_datetimefield_value(s.evaluated_at), s.pk) for s in slos],
+              ops.adapt_datetimefield_value(s.evaluated_at), s.pk, ops.adapt_datetimefield_value(s.evaluated_at))
+             for s in slos],
         )
 
 

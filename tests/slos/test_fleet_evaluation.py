@@ -81,3 +81,21 @@ def test_quiet_slos_cost_a_constant_number_of_statements(make_slo):
         assert evaluate_all(now=NOW) == {"evaluated": 23, "failed": 0}
     assert len(many) == len(few)
     assert set(SLO.objects.values_list("status", flat=True)) == {"PASS"}
+
+
+def test_fleet_snapshot_never_overwrites_a_newer_per_slo_snapshot(make_slo):
+    """A per-SLO evaluation that ran at a later instant while the fleet batch was computing keeps
+    its snapshot: the batch's UPDATE is guarded by `evaluated_at`."""
+    from slos.services.evaluation import _store_snapshots
+
+    slo = make_slo()
+    stale = SLO.objects.get(pk=slo.pk)
+    stale.status, stale.evaluated_at = "FAIL", NOW - timedelta(minutes=1)
+    SLO.objects.filter(pk=slo.pk).update(status="PASS", evaluated_at=NOW)  # the newer, locked evaluation
+    _store_snapshots([stale])
+    fresh = SLO.objects.get(pk=slo.pk)
+    assert (fresh.status, fresh.evaluated_at) == ("PASS", NOW)
+
+    stale.evaluated_at = NOW + timedelta(minutes=1)  # the batch is newer now: it is stored
+    _store_snapshots([stale])
+    assert SLO.objects.get(pk=slo.pk).status == "FAIL"
