@@ -8,9 +8,9 @@ from slos.models import SLO
 def evaluate_slo(slo_id: int) -> str:
     from slos.services import slo_evaluate
 
-    slo = SLO.objects.filter(pk=slo_id).first()
+    slo = SLO.objects.active().filter(pk=slo_id).first()
     if slo is None:
-        return f"SLO {slo_id} no longer exists"
+        return f"SLO {slo_id} no longer exists or is archived"
     return slo_evaluate(slo=slo).status
 
 
@@ -50,7 +50,7 @@ def pull_prometheus_slo(slo_id: int) -> str:
     from slos.models import DataSource
     from slos.services.pull import slo_pull_prometheus
 
-    slo = SLO.objects.filter(pk=slo_id, data_source=DataSource.PROMETHEUS, project__active=True).first()
+    slo = SLO.objects.active().filter(pk=slo_id, data_source=DataSource.PROMETHEUS, project__active=True).first()
     if slo is None:
         return f"SLO {slo_id} is gone or no longer pulled"
     return slo_pull_prometheus(slo=slo).status
