@@ -14,7 +14,7 @@ from knowledgebase.api.filters import ArticleFilter, TrainingAssignmentFilter
 from knowledgebase.models import Article, TrainingAssignment
 from knowledgebase.selectors import article_list_queryset, runbooks_for_alert, unified_diff_text
 from opsportal.access import scope
-from opsportal.api.archive import ARCHIVED_PARAMETER, ArchivableViewSetMixin
+from opsportal.api.archive import ARCHIVED_PARAMETER, ArchivableViewSetMixin, archive_permissions
 from opsportal.models import Project
 
 VIEW = ["knowledgebase.view_article"]
@@ -46,7 +46,8 @@ class ArticleViewSet(ArchivableViewSetMixin, mixins.CreateModelMixin, mixins.Upd
     pagination_class = ArticlePagination
     action_permissions = {
         "revisions": VIEW, "revision": VIEW, "restore": CHANGE, "review": CHANGE, "publish": CHANGE,
-    }  # archive and restore_archived (Managers): ArchivableViewSetMixin
+        **archive_permissions("knowledgebase.archive_article"),
+    }
 
     def get_queryset(self):
         return article_list_queryset().visible_to(self.request.user)
@@ -180,6 +181,7 @@ class TrainingAssignmentViewSet(ArchivableViewSetMixin, viewsets.ReadOnlyModelVi
     action_permissions = {
         "assign": ["knowledgebase.add_trainingassignment"],
         "complete": ["knowledgebase.view_trainingassignment"],
+        **archive_permissions("knowledgebase.archive_trainingassignment"),
     }
 
     @extend_schema(request=s.AssignTrainingInputSerializer, responses={201: s.TrainingAssignmentSerializer(many=True)})

@@ -6,6 +6,9 @@
 - `POST .../{id}/archive/` (body: optional `reason`) and `POST .../{id}/restore/`: a Manager of the
   row's project (Operators and Viewers: 403);
 - a real DELETE that history hangs off answers 409 with the reason (opsportal.api.errors).
+
+The viewset declares the permission in its `action_permissions` (`archive_permissions("app.archive_model")`),
+so the access matrix and the role check read it like any other custom action.
 """
 
 from drf_spectacular.types import OpenApiTypes
@@ -39,22 +42,17 @@ def archived_filter(queryset, value):
     raise ValidationError({"archived": ["archived must be true, false or all."]})
 
 
+def archive_permissions(permission: str) -> dict:
+    """The `action_permissions` entries of the two actions (Managers: a custom permission)."""
+    return {"archive": [permission], "restore_archived": [permission]}
+
+
 class ArchivableViewSetMixin:
     def get_queryset(self):
         queryset = super().get_queryset()
         if getattr(self, "action", None) == "list":
             queryset = archived_filter(queryset, self.request.query_params.get("archived"))
         return queryset
-
-    def _archive_permissions(self):
-        return [archiving.archive_permission(self.get_queryset().model)]
-
-    def initial(self, request, *args, **kwargs):
-        # The archive permission is per model; declare it for the two actions before the checks run.
-        if getattr(self, "action", None) in ("archive", "restore_archived"):
-            self.action_permissions = {**getattr(self, "action_permissions", {}),
-                                       self.action: self._archive_permissions()}
-        super().initial(request, *args, **kwargs)
 
     def _archived_response(self, obj):
         return Response(self.get_serializer(obj).data, status=status.HTTP_200_OK)

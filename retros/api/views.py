@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from incidents.models import ActionItem
 from opsportal.access.drf import project_or_404
-from opsportal.api.archive import ARCHIVED_PARAMETER, ArchivableViewSetMixin
+from opsportal.api.archive import ARCHIVED_PARAMETER, ArchivableViewSetMixin, archive_permissions
 from retros import services
 from retros.api import serializers as s
 from retros.api.filters import OperationalReviewFilter, RetroSeriesFilter, RetrospectiveFilter
@@ -43,6 +43,7 @@ class RetroSeriesViewSet(ArchivableViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = RetroSeries.objects.select_related("project", "facilitator")
     serializer_class = s.RetroSeriesSerializer
     filterset_class = RetroSeriesFilter
+    action_permissions = archive_permissions("retros.archive_retroseries")
 
 
 class RetroCadenceView(generics.GenericAPIView):
@@ -120,6 +121,7 @@ class OperationalReviewViewSet(ArchivableViewSetMixin, viewsets.ReadOnlyModelVie
     action_permissions = {
         "items": ["retros.change_operationalreview"],
         "complete": ["retros.complete_operationalreview"],
+        **archive_permissions("retros.archive_operationalreview"),
     }
 
     def get_serializer_context(self):

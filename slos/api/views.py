@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from opsportal.access.drf import project_or_404
-from opsportal.api.archive import ARCHIVED_PARAMETER, ArchivableViewSetMixin
+from opsportal.api.archive import ARCHIVED_PARAMETER, ArchivableViewSetMixin, archive_permissions
 from opsportal.api.errors import validation_error_detail
 from slos.api import serializers as s
 from slos.api.filters import SLOAlertFilter, SLOFilter
@@ -41,6 +41,7 @@ class SLOViewSet(ArchivableViewSetMixin, viewsets.ModelViewSet):
         "status": ["slos.view_slo"],
         "measurements": ["slos.add_slimeasurement"],
         "tiers": ["slos.change_burnratetier"],  # burn-rate tiers are configuration: Managers
+        **archive_permissions("slos.archive_slo"),
     }
 
     def perform_create(self, serializer):
