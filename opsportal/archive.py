@@ -145,7 +145,7 @@ def restore(obj, actor, *, now=None):
 
 def protected_reason(exc) -> str:
     """A ProtectedError/RestrictedError as a sentence: what hangs off the row, and what to do instead."""
-    kinds = sorted({obj._meta.verbose_name_plural for obj in getattr(exc, "protected_objects", None)
+    kinds = sorted({str(obj._meta.verbose_name_plural) for obj in getattr(exc, "protected_objects", None)
                     or getattr(exc, "restricted_objects", None) or ()})
     what = ", ".join(kinds) or "records"
     return (f"Not deleted: {what} refer to it and are kept for the audit. Archive it instead "

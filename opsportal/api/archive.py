@@ -48,8 +48,10 @@ def archive_permissions(permission: str) -> dict:
 
 
 class ArchivableViewSetMixin:
-    def get_queryset(self):
-        queryset = super().get_queryset()
+    def filter_queryset(self, queryset):
+        # filter_queryset, not get_queryset: viewsets build their own querysets, and detail routes
+        # (retrieve, archive, restore) must still reach an archived row.
+        queryset = super().filter_queryset(queryset)
         if getattr(self, "action", None) == "list":
             queryset = archived_filter(queryset, self.request.query_params.get("archived"))
         return queryset
