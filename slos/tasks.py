@@ -8,9 +8,11 @@ from slos.models import SLO
 def evaluate_slo(slo_id: int) -> str:
     from slos.services import slo_evaluate
 
-    slo = SLO.objects.active().filter(pk=slo_id).first()
+    slo = SLO.objects.filter(pk=slo_id).first()
     if slo is None:
-        return f"SLO {slo_id} no longer exists or is archived"
+        return f"SLO {slo_id} no longer exists"
+    if slo.archived_at is not None:
+        return f"SLO {slo_id} is archived: not evaluated"
     return slo_evaluate(slo=slo).status
 
 
