@@ -41,7 +41,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from opsportal.models import Project, Service  # noqa: E402
-from slos.models import SLO, BurnRateTier, SLIMeasurement, SLIRollup  # noqa: E402
+from slos.models import SLO, BurnRateTier, SLIMeasurement, SLIRollup, SLOAlert  # noqa: E402
 from slos.services.definitions import DEFAULT_TIERS  # noqa: E402
 from slos.services.evaluation import evaluate_all  # noqa: E402
 from slos.services.rollups import rollups_rebuild  # noqa: E402
@@ -50,11 +50,19 @@ NOW = datetime(2026, 11, 26, 12, 34, tzinfo=UTC)
 HOUR, DAY, FIVE = timedelta(hours=1), timedelta(days=1), timedelta(minutes=5)
 
 
+def drop_benchmark_slos(slos) -> None:
+    """Benchmark data only: an SLO's history is PROTECTed (docs/archiving.md), so it goes first."""
+    SLOAlert.objects.filter(slo__in=slos).delete()
+    SLIRollup.objects.filter(slo__in=slos).delete()
+    SLIMeasurement.objects.filter(slo__in=slos).delete()
+    slos.delete()
+
+
 def make_slos(project_slug: str, count: int) -> list[SLO]:
     """SLOs and their default tiers in bulk (slo_create per SLO would dominate the set-up)."""
     project, _ = Project.objects.get_or_create(slug=project_slug, defaults={"name": project_slug.title()})
     service, _ = Service.objects.get_or_create(project=project, slug="api", defaults={"name": "API"})
-    SLO.objects.filter(project=project).delete()
+    drop_benchmark_slos(SLO.objects.filter(project=project))
     slos = SLO.objects.bulk_create(
         [SLO(project=project, service=service, name=f"SLO {i}", slug=f"slo-{i:05d}", objective=Decimal("99.9"))
          for i in range(count)], batch_size=2000)

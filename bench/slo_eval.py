@@ -40,7 +40,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from opsportal.models import Project, Service  # noqa: E402
-from slos.models import SLO, SLIMeasurement  # noqa: E402
+from slos.models import SLO, SLIMeasurement, SLIRollup, SLOAlert  # noqa: E402
 from slos.selectors import slo_report  # noqa: E402
 from slos.services import slo_create  # noqa: E402
 from slos.windows import ALERT_WINDOWS, slo_window  # noqa: E402
@@ -48,6 +48,14 @@ from slos.windows import ALERT_WINDOWS, slo_window  # noqa: E402
 PROJECT = "bench"
 MINUTE = timedelta(minutes=1)
 NOW = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
+
+
+def drop_benchmark_slos(slos) -> None:
+    """Benchmark data only: an SLO's history is PROTECTed (docs/archiving.md), so it goes first."""
+    SLOAlert.objects.filter(slo__in=slos).delete()
+    SLIRollup.objects.filter(slo__in=slos).delete()
+    SLIMeasurement.objects.filter(slo__in=slos).delete()
+    slos.delete()
 
 
 def best_of(repeat: int, func) -> float:
@@ -147,7 +155,7 @@ def ingestion(rows_total: int = 100_000, per_request: int = 10_000) -> dict:
              "good": 995, "total": 1000} for i in range(rows_total)]
     for label in ("api", "service", "bulk_create"):
         slug = f"ingest-{label}".replace("_", "-")
-        SLO.objects.filter(project=project, slug=slug).delete()
+        drop_benchmark_slos(SLO.objects.filter(project=project, slug=slug))
         slo = slo_create(project=project, service=service, name=slug, slug=slug, objective=Decimal("99.9"))
         if label == "api":
             client = Client()

@@ -22,7 +22,7 @@ def _procedures(project) -> dict:
     """The incident side of "Incident response procedures documented": responders to notify and a
     response target for every severity (runbooks are the knowledge base's part of this gate)."""
     missing = []
-    responders = ProjectResponders.objects.filter(project=project).first()
+    responders = ProjectResponders.objects.active().filter(project=project).first()
     if responders is None or not (responders.emails or responders.webhook_url):
         missing.append("no incident responders (emails or chat webhook) are configured")
     defined = set(ResponseTarget.objects.values_list("severity", "measure"))

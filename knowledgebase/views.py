@@ -21,7 +21,7 @@ PAGE_SIZE = 50
 
 @login_required
 def article_list(request):
-    articles = article_list_queryset().visible_to(request.user)
+    articles = article_list_queryset().visible_to(request.user).active()  # archived: admin and API only
     if not request.user.has_perm("knowledgebase.change_article") or request.GET.get("status") != "all":
         articles = articles.published()
     filters = {}

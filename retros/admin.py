@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from incidents.admin.action_item_inlines import ActionItemInline, ActionItemSourceAdminMixin
 from knowledgebase.markdown import render_markdown
 from opsportal.access import scope
+from opsportal.admin.archive import ArchivableAdmin
 from opsportal.admin.mixins import error_text, pretty_json
 from retros import services
 from retros.models import ChecklistItem, OperationalReview, RetroSeries, Retrospective, RetroStatus
@@ -68,7 +69,7 @@ class ScheduleRetrosForm(forms.ModelForm):
 
 
 @admin.register(RetroSeries)
-class RetroSeriesAdmin(admin.ModelAdmin):
+class RetroSeriesAdmin(ArchivableAdmin, admin.ModelAdmin):
     list_display = ["__str__", "project", "cadence", "local_start", "count", "facilitator", "created_at"]
     list_filter = ["project", "cadence"]
     list_select_related = ["project", "facilitator"]
@@ -302,7 +303,7 @@ class ChecklistItemInline(admin.TabularInline):
 
 
 @admin.register(OperationalReview)
-class OperationalReviewAdmin(ActionItemSourceAdminMixin, admin.ModelAdmin):
+class OperationalReviewAdmin(ArchivableAdmin, ActionItemSourceAdminMixin, admin.ModelAdmin):
     action_item_source = "review"
     list_display = ["__str__", "project", "cadence", "period_start", "due", "status", "overdue", "open_findings",
                     "completed_by"]

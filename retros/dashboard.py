@@ -53,7 +53,7 @@ def panels(request, *, now=None) -> list[dict]:
     if user.has_perm("retros.view_operationalreview"):
         # Daily reviews only for today; the longer cadences whose period covers this week.
         this_week = (
-            scope(OperationalReview.objects.all(), user).filter(period_start__lte=today, period_end__gt=today)
+            scope(OperationalReview.objects.active(), user).filter(period_start__lte=today, period_end__gt=today)
             .exclude(cadence="daily", period_start__lt=today)
             .select_related("project").order_by("project__name", "period_start")[:MAX_ROWS]
         )

@@ -19,7 +19,7 @@ ON_TIME_PERCENT_REQUIRED = 80
 def evaluate(project, *, now=None) -> list[dict]:
     now = now or timezone.now()
     since = now - WINDOW
-    reviews = OperationalReview.objects.filter(project=project, due__gte=since, due__lt=now).aggregate(
+    reviews = OperationalReview.objects.active().filter(project=project, due__gte=since, due__lt=now).aggregate(
         fell_due=Count("id"),
         on_time=Count("id", filter=Q(status=ReviewStatus.COMPLETED, completed_at__lte=F("due"))),
     )

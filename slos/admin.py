@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from opsportal.access import scope
+from opsportal.admin.archive import ArchivableAdmin
 from opsportal.admin.mixins import ReadOnlyAdminMixin
 from opsportal.admin.scale import (
     AutocompleteFilter,
@@ -102,7 +103,7 @@ class SLOAdminForm(forms.ModelForm):
 
 
 @admin.register(SLO)
-class SLOAdmin(admin.ModelAdmin):
+class SLOAdmin(ArchivableAdmin, admin.ModelAdmin):
     form = SLOAdminForm
     list_display = [
         "name", "service", "objective_display", "window_display", "sli_display", "budget_display", "burn_1h",

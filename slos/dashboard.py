@@ -18,7 +18,7 @@ def panels(request) -> list[dict]:
     if not request.user.has_perm("slos.view_slo"):
         return []
     failing = (
-        scope(SLO.objects.all(), request.user)  # only the user's projects
+        scope(SLO.objects.active(), request.user)  # only the user's projects
         .filter(Q(status__in=[SLOStatus.FAIL, SLOStatus.EXHAUSTED]) | Q(exhausted_at__isnull=False))
         .select_related("project").order_by("last_budget_remaining", "name")[:MAX_ROWS]
     )
@@ -65,7 +65,7 @@ def strip(request) -> list[dict]:
 
     from opsportal.dashboards import visible_projects
 
-    counts = dict(SLO.objects.filter(project__in=visible_projects(request.user)).values_list("status")
+    counts = dict(SLO.objects.active().filter(project__in=visible_projects(request.user)).values_list("status")
                   .annotate(n=Count("pk")).order_by())
     url = reverse("admin:dashboard", args=["slo"])
     return [

@@ -23,7 +23,7 @@ FOUR_PLACES = Decimal("0.0001")  # hourly burn rates over the last week of the r
 
 
 def _slos(project, params):
-    slos = SLO.objects.filter(project=project).select_related("service", "project").prefetch_related(
+    slos = SLO.objects.active().filter(project=project).select_related("service", "project").prefetch_related(
         Prefetch("tiers", queryset=BurnRateTier.objects.order_by("long_window", "name"))
     ).order_by("service__name", "name")
     service = (params.get("service") or "").strip()

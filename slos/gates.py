@@ -11,7 +11,7 @@ STALE_AFTER = timedelta(minutes=10)
 
 
 def evaluate(project) -> list[dict]:
-    slos = list(SLO.objects.filter(project=project).order_by("slug"))
+    slos = list(SLO.objects.active().filter(project=project).order_by("slug"))
     if not slos:
         return [{"gate": "slo_monitoring", "result": "FAIL", "reason": "No SLO is defined for this project."},
                 {"gate": "slo_compliance", "result": "NO_DATA", "reason": "No SLO is defined: nothing to judge."}]

@@ -38,7 +38,7 @@ def collect(now):
         labels=[*LABELS, "tier", "severity", "window"],
     )
 
-    slos = SLO.objects.select_related("project", "service").order_by("pk")
+    slos = SLO.objects.active().select_related("project", "service").order_by("pk")
     labels_of = {}
     for slo in slos:
         labels = [slo.project.slug, slo.service.name, slo.name, str(slo.pk)]

@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from opsportal.archive import Archivable, ArchivableQuerySet
 from opsportal.models import Project, Service
 from opsportal.models.projects import validate_time_zone
 from slos.validators import ServerURLValidator
@@ -75,12 +76,12 @@ LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 objective_validators = [MinValueValidator(Decimal("0.0001")), MaxValueValidator(Decimal("99.9999"))]
 
 
-class SLOQuerySet(models.QuerySet):
+class SLOQuerySet(ArchivableQuerySet):
     def for_project(self, project):
         return self.filter(project=project)
 
     def alerting(self):
-        return self.filter(alerting_enabled=True, project__active=True)
+        return self.filter(alerting_enabled=True, project__active=True, archived_at__isnull=True)
 
     def failing(self):
         return self.filter(status__in=[SLOStatus.FAIL, SLOStatus.EXHAUSTED])
@@ -94,7 +95,7 @@ class SLOQuerySet(models.QuerySet):
         )
 
 
-class SLO(models.Model):
+class SLO(Archivable):
     """A service level objective of one service: what fraction of events must be good over a window."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="slos")
@@ -195,6 +196,7 @@ class SLO(models.Model):
     class Meta:
         verbose_name = "SLO"
         verbose_name_plural = "SLOs"
+        permissions = [("archive_slo", "Can archive and restore an SLO")]
         ordering = ["project__name", "service__name", "name"]
         constraints = [
             models.UniqueConstraint(fields=["project", "slug"], name="slo_slug_unique_in_project"),
@@ -334,7 +336,7 @@ class SLIMeasurement(models.Model):
 
     # No separate slo_id index: the (slo, start) indexes lead with it, and PostgreSQL preferred the bare
     # slo_id index (plus heap reads) over the covering index for full windows, 3x slower (bench/README.md).
-    slo = models.ForeignKey(SLO, on_delete=models.CASCADE, related_name="measurements", db_index=False)
+    slo = models.ForeignKey(SLO, on_delete=models.PROTECT, related_name="measurements", db_index=False)
     start = models.DateTimeField()
     end = models.DateTimeField()
     good = models.BigIntegerField()
@@ -414,7 +416,7 @@ class SLOAlertQuerySet(models.QuerySet):
 class SLOAlert(models.Model):
     """A burn-rate alert: one tier of one SLO firing from `fired_at` until `resolved_at`."""
 
-    slo = models.ForeignKey(SLO, on_delete=models.CASCADE, related_name="alerts")
+    slo = models.ForeignKey(SLO, on_delete=models.PROTECT, related_name="alerts")
     tier = models.ForeignKey(BurnRateTier, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
     tier_name = models.CharField(max_length=40, help_text="The tier's name when it fired.")
     severity = models.CharField(max_length=10, choices=Severity.choices, db_index=True)
@@ -471,7 +473,7 @@ class SLIRollup(models.Model):
     `manage.py rebuild_slo_rollups`. Long windows and history read these instead of raw rows.
     """
 
-    slo = models.ForeignKey(SLO, on_delete=models.CASCADE, related_name="rollups", db_index=False)
+    slo = models.ForeignKey(SLO, on_delete=models.PROTECT, related_name="rollups", db_index=False)
     grain = models.CharField(max_length=4, choices=RollupGrain.choices)
     bucket_start = models.DateTimeField()
     good = models.BigIntegerField()

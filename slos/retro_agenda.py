@@ -8,7 +8,8 @@ from slos.selectors import period_event_totals
 
 
 def agenda_data(*, project, since, until) -> dict:
-    slos = list(SLO.objects.filter(project=project).select_related("service").order_by("service__name", "name"))
+    slos = list(SLO.objects.active().filter(project=project).select_related("service")
+                .order_by("service__name", "name"))
     totals = period_event_totals(slos, since, until)
     items = []
     for slo in slos:

@@ -15,7 +15,7 @@ def _slo_link(slo) -> dict:
 
 def _at_risk(project) -> list[dict]:
     slos = (
-        SLO.objects.filter(project=project)
+        SLO.objects.active().filter(project=project)
         .filter(Q(status__in=[SLOStatus.FAIL, SLOStatus.EXHAUSTED]) | Q(last_budget_remaining__lt=LOW_BUDGET_PERCENT))
         .select_related("project").order_by("last_budget_remaining")
     )
@@ -54,7 +54,7 @@ def _with_item(item: str, findings: list[dict], all_clear: str) -> list[dict]:
 
 
 def findings(*, project, cadence, period_start, period_end, now) -> list[dict]:
-    count = SLO.objects.filter(project=project).count()
+    count = SLO.objects.active().filter(project=project).count()
     if cadence == "weekly":
         return _with_item(
             "slo_review", _at_risk(project) + _open_alerts(project),

@@ -131,7 +131,7 @@ FLAVOURS = ("opsportal", "sloth")
 
 
 def prometheus_slos(project):
-    return (SLO.objects.filter(project=project, data_source=DataSource.PROMETHEUS)
+    return (SLO.objects.active().filter(project=project, data_source=DataSource.PROMETHEUS)
             .select_related("project", "service").prefetch_related("tiers").order_by("slug"))
 
 

@@ -309,7 +309,7 @@ def project_slo_summary(project) -> dict:
     from opsportal.models import EvidenceKind, EvidenceRecord, EvidenceSource
 
     slos = list(
-        SLO.objects.filter(project=project).select_related("service").with_open_alert_count()
+        SLO.objects.active().filter(project=project).select_related("service").with_open_alert_count()
         .order_by("service__name", "name")
     )
     last_run = (

@@ -11,6 +11,8 @@ def evaluate_slo(slo_id: int) -> str:
     slo = SLO.objects.filter(pk=slo_id).first()
     if slo is None:
         return f"SLO {slo_id} no longer exists"
+    if slo.archived_at is not None:
+        return f"SLO {slo_id} is archived: not evaluated"
     return slo_evaluate(slo=slo).status
 
 
@@ -50,7 +52,7 @@ def pull_prometheus_slo(slo_id: int) -> str:
     from slos.models import DataSource
     from slos.services.pull import slo_pull_prometheus
 
-    slo = SLO.objects.filter(pk=slo_id, data_source=DataSource.PROMETHEUS, project__active=True).first()
+    slo = SLO.objects.active().filter(pk=slo_id, data_source=DataSource.PROMETHEUS, project__active=True).first()
     if slo is None:
         return f"SLO {slo_id} is gone or no longer pulled"
     return slo_pull_prometheus(slo=slo).status

@@ -14,12 +14,13 @@ from incidents.models import (
 )
 from incidents.services.alerts import alert_integration_rotate_token, token_sha256
 from incidents.services.targets import response_targets_reapply
+from opsportal.admin.archive import ArchivableAdmin
 from opsportal.admin.mixins import ReadOnlyAdminMixin, pretty_json
 from opsportal.admin.scale import EstimatedCountPaginator, search_exact_first
 
 
 @admin.register(AlertIntegration)
-class AlertIntegrationAdmin(admin.ModelAdmin):
+class AlertIntegrationAdmin(ArchivableAdmin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "project", "severity_label", "severity_fallback_label", "default_severity",
                     "service_label", "active", "token_hint", "last_used_at"]
@@ -86,7 +87,7 @@ class ResponseTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProjectResponders)
-class ProjectRespondersAdmin(admin.ModelAdmin):
+class ProjectRespondersAdmin(ArchivableAdmin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["project", "number_prefix", "email_list", "webhook_url"]
     list_select_related = ["project"]

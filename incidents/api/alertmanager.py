@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.models import AlertIntegration, AlertStatus
-from incidents.services.alerts import alert_integration_authenticate, alertmanager_ingest
+from incidents.services.alerts import IntegrationArchived, alert_integration_authenticate, alertmanager_ingest
 from opsportal.api.authentication import guard_token_attempt
 from opsportal.api.parsers import SafeJSONParser
 from opsportal.api.throttling import AlertIntegrationThrottle
@@ -37,7 +37,10 @@ class AlertIntegrationAuthentication(BaseAuthentication):
         return guard_token_attempt(request, lambda: self._integration(parts[1].decode(errors="replace")))
 
     def _integration(self, token):
-        integration = alert_integration_authenticate(token)
+        try:
+            integration = alert_integration_authenticate(token)
+        except IntegrationArchived as exc:
+            raise exceptions.PermissionDenied(str(exc)) from None
         if integration is None:
             raise exceptions.AuthenticationFailed("Unknown or inactive alert integration token.")
         return AnonymousUser(), integration

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from incidents.models.incidents import Severity
+from opsportal.archive import Archivable
 from opsportal.models import Project
 
 # Label values seen in the wild: our own exported rules and Sloth's (page/ticket), the
@@ -21,7 +22,7 @@ def default_severity_mapping() -> dict:
     return dict(DEFAULT_SEVERITY_MAPPING)
 
 
-class AlertIntegration(models.Model):
+class AlertIntegration(Archivable):
     """A sender of alerts (one Alertmanager receiver) feeding one project.
 
     Only the SHA-256 of the bearer token is stored; the token is shown once.
@@ -52,6 +53,7 @@ class AlertIntegration(models.Model):
 
     class Meta:
         ordering = ["project__name", "name"]
+        permissions = [("archive_alertintegration", "Can archive and restore an alert integration")]
         constraints = [
             models.UniqueConstraint(fields=["project", "name"], name="alert_integration_name_unique_in_project"),
             models.CheckConstraint(

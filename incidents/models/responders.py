@@ -3,10 +3,11 @@
 from django.db import models
 from django.db.models import Q
 
+from opsportal.archive import Archivable
 from opsportal.models import Project
 
 
-class ProjectResponders(models.Model):
+class ProjectResponders(Archivable):
     """Per project: the incident number prefix, responder emails and an optional Slack-compatible webhook."""
 
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="incident_responders")
@@ -24,6 +25,7 @@ class ProjectResponders(models.Model):
     class Meta:
         verbose_name = "incident responders"
         verbose_name_plural = "incident responders"
+        permissions = [("archive_projectresponders", "Can archive and restore incident responders")]
 
     def __str__(self) -> str:
         return f"Responders of {self.project}"

@@ -68,15 +68,26 @@ def alert_integration_rotate_token(*, integration: AlertIntegration) -> str:
     return token
 
 
+class IntegrationArchived(Exception):
+    """The token is right but a Manager archived the integration: its alerts are refused (a clear 403)."""
+
+    def __init__(self, integration):
+        super().__init__(f"Alert integration {integration} is archived: its alerts are refused. "
+                         "A Manager of the project can restore it.")
+        self.integration = integration
+
+
 def alert_integration_authenticate(token: str) -> AlertIntegration | None:
     """The active integration whose token this is, or None. The lookup is by hash (an index, not
-    the secret) and the final comparison is constant-time."""
+    the secret) and the final comparison is constant-time. An archived one raises IntegrationArchived."""
     if not token:
         return None
     digest = token_sha256(token)
     integration = AlertIntegration.objects.select_related("project").filter(token_sha256=digest, active=True).first()
     if integration is None or not hmac.compare_digest(integration.token_sha256, digest):
         return None
+    if integration.archived_at is not None:
+        raise IntegrationArchived(integration)
     return integration
 
 

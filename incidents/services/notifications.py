@@ -47,7 +47,7 @@ def notify_responders(incident: Incident, *, event: str, headline: str) -> None:
 
     `event` becomes part of the once-only key, so a replayed call sends nothing twice.
     """
-    responders = ProjectResponders.objects.filter(project_id=incident.project_id).first()
+    responders = ProjectResponders.objects.active().filter(project_id=incident.project_id).first()
     if responders is None:
         return
     if responders.notify_on_severities and incident.severity not in responders.notify_on_severities:

@@ -17,6 +17,7 @@ from knowledgebase.models import Article, ArticleKind, ArticleStatus, Tag, defau
 from knowledgebase.selectors import revision_diff
 from knowledgebase.structure import missing_runbook_sections, starting_body
 from opsportal.access import scope
+from opsportal.admin.archive import ArchivableAdmin
 from opsportal.admin.mixins import error_text
 
 
@@ -43,7 +44,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ArchivableAdmin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/knowledgebase/article/change_form.html"
     list_display = ["title", "kind", "project", "status", "owner", "version", "last_reviewed_at", "review_state"]
@@ -53,7 +54,7 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["owner"]
     filter_horizontal = ["services"]
     prepopulated_fields = {"slug": ["title"]}
-    actions = ["publish_action", "archive_action", "mark_reviewed_action"]
+    actions = ["publish_action", "mark_reviewed_action"]  # archive/restore: ArchivableAdmin (Managers)
     readonly_fields = ["status", "version", "published_at", "last_reviewed_at", "last_reviewed_by",
                        "review_due_at", "revisions_link"]
     # Content comes last so the editor sits right above the preview and the Preview button.
@@ -188,10 +189,6 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         """Services, tags and alert names were saved by the service in save_model."""
 
-    def has_delete_permission(self, request, obj=None):
-        # Revisions and events are audit records: articles are archived, not deleted.
-        return False
-
     def delete_model(self, request, obj):
         services.article_delete(article=obj, actor=request.user)
 
@@ -218,10 +215,6 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.action(description="Publish selected articles", permissions=["change"])
     def publish_action(self, request, queryset):
         self._run_action(request, queryset, services.article_publish, "Published")
-
-    @admin.action(description="Archive selected articles", permissions=["change"])
-    def archive_action(self, request, queryset):
-        self._run_action(request, queryset, services.article_archive, "Archived")
 
     @admin.action(description="Mark selected articles reviewed", permissions=["change"])
     def mark_reviewed_action(self, request, queryset):

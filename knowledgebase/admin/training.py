@@ -12,6 +12,7 @@ from knowledgebase.admin.forms import AssignTrainingForm
 from knowledgebase.models import TrainingAssignment, TrainingCompletion
 from knowledgebase.services import training_assign, training_set_due
 from opsportal.access.admin import limit_choices
+from opsportal.admin.archive import ArchivableAdmin
 from opsportal.admin.scale import AutocompleteFilter
 
 
@@ -48,7 +49,7 @@ class TrainingCompletionInline(admin.TabularInline):
 
 
 @admin.register(TrainingAssignment)
-class TrainingAssignmentAdmin(admin.ModelAdmin):
+class TrainingAssignmentAdmin(ArchivableAdmin, admin.ModelAdmin):
     list_display = ["article", "user", "group", "due_on", "required_version", "completed_at", "completed_version",
                     "state"]
     list_filter = [AssignmentStateFilter, ("article", AutocompleteFilter), "group", "due_on"]

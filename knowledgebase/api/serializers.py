@@ -31,6 +31,7 @@ class ArticleSerializer(serializers.ModelSerializer):
             "id", "slug", "title", "kind", "status", "project", "services", "tags", "alert_names", "summary",
             "owner", "version", "review_interval_days", "last_reviewed_at", "last_reviewed_by", "review_due_at",
             "stale", "published_at", "created_at", "updated_at", "url", "search_rank", "search_headline",
+            "archived_at",
         ]
         read_only_fields = fields
 
@@ -125,7 +126,7 @@ class TrainingAssignmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = TrainingAssignment
         fields = ["id", "article", "user", "group", "due_on", "required_version", "completed_at",
-                  "completed_version", "state", "assigned_by", "assigned_at"]
+                  "completed_version", "state", "assigned_by", "assigned_at", "archived_at"]
         read_only_fields = fields
 
     def get_state(self, obj) -> str:

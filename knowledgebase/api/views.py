@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -14,6 +14,7 @@ from knowledgebase.api.filters import ArticleFilter, TrainingAssignmentFilter
 from knowledgebase.models import Article, TrainingAssignment
 from knowledgebase.selectors import article_list_queryset, runbooks_for_alert, unified_diff_text
 from opsportal.access import scope
+from opsportal.api.archive import ARCHIVED_PARAMETER, ArchivableViewSetMixin, archive_permissions
 from opsportal.models import Project
 
 VIEW = ["knowledgebase.view_article"]
@@ -34,7 +35,9 @@ def _service_kwargs(data: dict) -> dict:
     return kwargs
 
 
-class ArticleViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(list=extend_schema(parameters=[ARCHIVED_PARAMETER]))
+class ArticleViewSet(ArchivableViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                     viewsets.ReadOnlyModelViewSet):
     """Knowledge base articles. Writes go through the services; edits need `base_version` (409 on conflict)."""
 
     lookup_field = "slug"
@@ -43,7 +46,7 @@ class ArticleViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
     pagination_class = ArticlePagination
     action_permissions = {
         "revisions": VIEW, "revision": VIEW, "restore": CHANGE, "review": CHANGE, "publish": CHANGE,
-        "archive": CHANGE,
+        **archive_permissions("knowledgebase.archive_article"),
     }
 
     def get_queryset(self):
@@ -137,10 +140,8 @@ class ArticleViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
     def publish(self, request, slug=None):
         return self._detail(services.article_publish(article=self.get_object(), actor=request.user))
 
-    @extend_schema(request=None, responses=s.ArticleDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def archive(self, request, slug=None):
-        return self._detail(services.article_archive(article=self.get_object(), actor=request.user))
+    def _archived_response(self, article):
+        return self._detail(article)
 
 
 class RunbookViewSet(viewsets.GenericViewSet):
@@ -170,7 +171,8 @@ class RunbookViewSet(viewsets.GenericViewSet):
         return Response(s.ArticleSerializer(runbooks, many=True, context={"now": timezone.now()}).data)
 
 
-class TrainingAssignmentViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(list=extend_schema(parameters=[ARCHIVED_PARAMETER]))
+class TrainingAssignmentViewSet(ArchivableViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Training assignments: list (filter by state overdue/open/completed), assign, complete your own."""
 
     queryset = TrainingAssignment.objects.select_related("article", "user", "group", "assigned_by")
@@ -179,6 +181,7 @@ class TrainingAssignmentViewSet(viewsets.ReadOnlyModelViewSet):
     action_permissions = {
         "assign": ["knowledgebase.add_trainingassignment"],
         "complete": ["knowledgebase.view_trainingassignment"],
+        **archive_permissions("knowledgebase.archive_trainingassignment"),
     }
 
     @extend_schema(request=s.AssignTrainingInputSerializer, responses={201: s.TrainingAssignmentSerializer(many=True)})

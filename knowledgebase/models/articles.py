@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from opsportal.archive import Archivable, ArchivableQuerySet
 from opsportal.models import Project, Service
 from opsportal.models.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 
@@ -52,9 +53,9 @@ class Tag(models.Model):
         return self.name
 
 
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(ArchivableQuerySet):
     def published(self):
-        return self.filter(status=ArticleStatus.PUBLISHED)
+        return self.filter(status=ArticleStatus.PUBLISHED, archived_at__isnull=True)
 
     def runbooks(self):
         return self.filter(kind=ArticleKind.RUNBOOK)
@@ -81,7 +82,7 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
-class Article(models.Model):
+class Article(Archivable):
     """A Markdown document of the knowledge base; every save leaves an ArticleRevision."""
 
     project = models.ForeignKey(
@@ -126,6 +127,7 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        permissions = [("archive_article", "Can archive and restore an article")]
         ordering = ["title", "id"]
         indexes = [models.Index(fields=["kind", "status"], name="kb_article_kind_status")]
         constraints = [
@@ -150,6 +152,18 @@ class Article(models.Model):
     def is_stale(self, now) -> bool:
         return self.status == ArticleStatus.PUBLISHED and self.review_due_at is not None and self.review_due_at < now
 
+    # Hooks of opsportal.archive: an archived article is also in the archived state of its lifecycle,
+    # with an audit event; restoring brings it back as a draft to re-check before publishing.
+    def on_archive(self, *, actor, now, reason):
+        from knowledgebase.services.lifecycle import archived_state
+
+        return archived_state(self, actor=actor, note=reason)
+
+    def on_restore(self, *, actor, now):
+        from knowledgebase.services.lifecycle import reopened_state
+
+        return reopened_state(self, actor=actor)
+
 
 class RunbookAlert(models.Model):
     """An alert a runbook answers, matched to Alertmanager's `alertname` label."""
@@ -170,7 +184,7 @@ class RunbookAlert(models.Model):
 class ArticleRevision(AppendOnlyModel):
     """One immutable saved state of an article: what it said, who saved it, when and why."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField()
     kind = models.CharField(max_length=32, choices=ArticleKind.choices)
     title = models.CharField(max_length=200)
@@ -210,7 +224,7 @@ class ArticleEventKind(models.TextChoices):
 class ArticleEvent(AppendOnlyModel):
     """Audit row of every state change of an article (who, what, when)."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=32, choices=ArticleEventKind.choices, db_index=True)
     version = models.PositiveIntegerField(default=0)
     note = models.CharField(max_length=500, blank=True)

@@ -6,13 +6,16 @@ from django.db import models
 from django.db.models import F, Q
 
 from knowledgebase.models.articles import Article
+from opsportal.archive import Archivable, ArchivableQuerySet
 from opsportal.models.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 
 
-class TrainingAssignmentQuerySet(models.QuerySet):
+class TrainingAssignmentQuerySet(ArchivableQuerySet):
     def open(self):
         """Not completed, or completed on a version older than the one now required."""
-        return self.filter(Q(completed_version__isnull=True) | Q(completed_version__lt=F("required_version")))
+        # An archived assignment is nobody's duty any more: not open, not overdue, not in digests.
+        return self.filter(Q(completed_version__isnull=True) | Q(completed_version__lt=F("required_version")),
+                           archived_at__isnull=True)
 
     def completed(self):
         return self.filter(completed_version__gte=F("required_version"))
@@ -21,15 +24,15 @@ class TrainingAssignmentQuerySet(models.QuerySet):
         return self.open().filter(due_on__lt=today)
 
 
-class TrainingAssignment(models.Model):
+class TrainingAssignment(Archivable):
     """One person's duty to complete a training article by a date.
 
     A group assignment creates one row per member (`group` says where it came
     from), so completion and overdue status are per person and countable in SQL.
     """
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="assignments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_assignments")
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_assignments")
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                               help_text="The group this was assigned through, if any.")
     due_on = models.DateField(db_index=True)
@@ -44,6 +47,7 @@ class TrainingAssignment(models.Model):
 
     class Meta:
         ordering = ["due_on", "id"]
+        permissions = [("archive_trainingassignment", "Can archive and restore a training assignment")]
         constraints = [
             models.UniqueConstraint(fields=["article", "user"], name="kb_training_assignment_unique"),
             models.CheckConstraint(
@@ -67,7 +71,7 @@ class TrainingAssignment(models.Model):
 class TrainingCompletion(AppendOnlyModel):
     """History: each time a person completed a training article, with the version."""
 
-    assignment = models.ForeignKey(TrainingAssignment, on_delete=models.CASCADE, related_name="completions")
+    assignment = models.ForeignKey(TrainingAssignment, on_delete=models.PROTECT, related_name="completions")
     version = models.PositiveIntegerField()
     completed_at = models.DateTimeField()
 

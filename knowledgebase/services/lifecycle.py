@@ -22,6 +22,7 @@ from knowledgebase.services.articles import (
     article_update,
 )
 from knowledgebase.structure import missing_runbook_sections
+from opsportal import archive as archiving
 from opsportal.actors import recorded_person
 from opsportal.errors import InvalidTransition
 
@@ -79,29 +80,35 @@ def article_publish(*, article: Article, actor) -> Article:
     return article
 
 
-@transaction.atomic
-def article_archive(*, article: Article, actor, note: str = "") -> Article:
-    """Archive an article: readers no longer see it and it is never stale."""
-    _require(actor, EDIT_PERMISSION)
-    article = _locked(article)
-    if article.status == ArticleStatus.ARCHIVED:
-        return article
-    _transition(article, ArticleStatus.ARCHIVED)
-    article.status = ArticleStatus.ARCHIVED
-    article.save(update_fields=["status", "updated_at"])
+def archived_state(article: Article, *, actor, note: str = "") -> list[str]:
+    """The lifecycle side of archiving (called by opsportal.archive inside its transaction)."""
+    if article.status != ArticleStatus.ARCHIVED:
+        _transition(article, ArticleStatus.ARCHIVED)
+        article.status = ArticleStatus.ARCHIVED
     _event(article, ArticleEventKind.ARCHIVED, actor, note)
+    return ["status", "updated_at"]
+
+
+def reopened_state(article: Article, *, actor) -> list[str]:
+    """The lifecycle side of restoring: back as a draft."""
+    _transition(article, ArticleStatus.DRAFT)
+    article.status = ArticleStatus.DRAFT
+    _event(article, ArticleEventKind.REOPENED, actor)
+    return ["status", "updated_at"]
+
+
+def article_archive(*, article: Article, actor, note: str = "") -> Article:
+    """Archive an article (a Manager of its project): readers no longer see it, it is never stale, it
+    answers no alert and no search; evidence is written (opsportal.archive)."""
+    if article.archived_at is not None:
+        return article
+    archiving.archive(article, actor, note)
     return article
 
 
-@transaction.atomic
 def article_reopen(*, article: Article, actor) -> Article:
-    """Bring an archived article back as a draft."""
-    _require(actor, EDIT_PERMISSION)
-    article = _locked(article)
-    _transition(article, ArticleStatus.DRAFT)
-    article.status = ArticleStatus.DRAFT
-    article.save(update_fields=["status", "updated_at"])
-    _event(article, ArticleEventKind.REOPENED, actor)
+    """Restore an archived article as a draft (a Manager of its project); evidence is written."""
+    archiving.restore(article, actor)
     return article
 
 

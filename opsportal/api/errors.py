@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -23,6 +24,11 @@ def exception_handler(exc, context):
         return Response(validation_error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied) and str(exc):
         return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        # A real delete of a row that history, measurements or evidence hang off: say what, point at archive.
+        from opsportal.archive import protected_reason
+
+        return Response({"detail": protected_reason(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, IntegrityError):
         # A constraint the serializer could not see (e.g. a concurrent duplicate).
         return Response({"non_field_errors": ["This conflicts with an existing record."]},

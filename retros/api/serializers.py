@@ -30,7 +30,8 @@ class RetroSeriesSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RetroSeries
-        fields = ["id", "project", "cadence", "start", "retro_count", "time_zone", "facilitator", "created_at"]
+        fields = ["id", "project", "cadence", "start", "retro_count", "time_zone", "facilitator", "created_at",
+                  "archived_at"]
         read_only_fields = fields
 
     def get_start(self, obj) -> str:
@@ -100,7 +101,7 @@ class OperationalReviewSerializer(serializers.ModelSerializer):
         model = OperationalReview
         fields = [
             "id", "project", "cadence", "period_start", "period_end", "due", "status", "overdue", "decisions",
-            "summary", "completed_by", "completed_at", "items",
+            "summary", "completed_by", "completed_at", "items", "archived_at",
         ]
         read_only_fields = fields
 

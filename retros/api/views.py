@@ -3,13 +3,14 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from incidents.models import ActionItem
 from opsportal.access.drf import project_or_404
+from opsportal.api.archive import ARCHIVED_PARAMETER, ArchivableViewSetMixin, archive_permissions
 from retros import services
 from retros.api import serializers as s
 from retros.api.filters import OperationalReviewFilter, RetroSeriesFilter, RetrospectiveFilter
@@ -37,10 +38,12 @@ class RetroScheduleCreateView(generics.GenericAPIView):
         return Response(document, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class RetroSeriesViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(list=extend_schema(parameters=[ARCHIVED_PARAMETER]))
+class RetroSeriesViewSet(ArchivableViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = RetroSeries.objects.select_related("project", "facilitator")
     serializer_class = s.RetroSeriesSerializer
     filterset_class = RetroSeriesFilter
+    action_permissions = archive_permissions("retros.archive_retroseries")
 
 
 class RetroCadenceView(generics.GenericAPIView):
@@ -108,7 +111,8 @@ class RetrospectiveViewSet(viewsets.ReadOnlyModelViewSet):
         return response
 
 
-class OperationalReviewViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(list=extend_schema(parameters=[ARCHIVED_PARAMETER]))
+class OperationalReviewViewSet(ArchivableViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = OperationalReview.objects.select_related("project", "completed_by").prefetch_related(
         Prefetch("items", queryset=ChecklistItem.objects.select_related("done_by").order_by("position"))
     )
@@ -117,6 +121,7 @@ class OperationalReviewViewSet(viewsets.ReadOnlyModelViewSet):
     action_permissions = {
         "items": ["retros.change_operationalreview"],
         "complete": ["retros.complete_operationalreview"],
+        **archive_permissions("retros.archive_operationalreview"),
     }
 
     def get_serializer_context(self):

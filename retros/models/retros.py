@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from opsportal.archive import Archivable, ArchivableQuerySet
 from opsportal.models import Project
 
 
@@ -26,13 +27,14 @@ class RetroStatus(models.TextChoices):
 MISSED_AFTER = timedelta(days=2)
 
 
-class RetroSeriesQuerySet(models.QuerySet):
+class RetroSeriesQuerySet(ArchivableQuerySet):
     def overlapping(self, *, project, cadence, first_start, last_start):
         """Series of the project and cadence whose span [first, last] meets the given span."""
-        return self.filter(project=project, cadence=cadence, start__lte=last_start, last_start__gte=first_start)
+        return self.active().filter(project=project, cadence=cadence, start__lte=last_start,
+                                    last_start__gte=first_start)
 
 
-class RetroSeries(models.Model):
+class RetroSeries(Archivable):
     """One `schedule_retros` request: a project's retros on a cadence from a start, `count` times."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="retro_series")
@@ -54,6 +56,7 @@ class RetroSeries(models.Model):
     class Meta:
         ordering = ["project__name", "start"]
         verbose_name_plural = "retro series"
+        permissions = [("archive_retroseries", "Can archive and restore a retro series")]
         constraints = [
             models.CheckConstraint(condition=Q(cadence__in=RetroCadence.values), name="retroseries_cadence_valid"),
             models.CheckConstraint(condition=Q(count__gte=1, count__lte=260), name="retroseries_count_1_to_260"),
@@ -74,7 +77,8 @@ class RetroSeries(models.Model):
 
 class RetrospectiveQuerySet(models.QuerySet):
     def scheduled(self):
-        return self.filter(status=RetroStatus.SCHEDULED)
+        # An archived series schedules nothing: no agenda, reminder or missed flag for its retros.
+        return self.filter(status=RetroStatus.SCHEDULED, series__archived_at__isnull=True)
 
     def held(self):
         return self.filter(status=RetroStatus.HELD)
@@ -95,7 +99,7 @@ class Retrospective(models.Model):
     """One retro of a series: scheduled, then held (with notes) or cancelled (with a reason)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="retrospectives")
-    series = models.ForeignKey(RetroSeries, on_delete=models.CASCADE, related_name="retros")
+    series = models.ForeignKey(RetroSeries, on_delete=models.PROTECT, related_name="retros")
     sequence = models.PositiveSmallIntegerField()
     scheduled_start = models.DateTimeField(db_index=True)
     facilitator = models.ForeignKey(

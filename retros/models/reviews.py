@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from opsportal.archive import Archivable, ArchivableQuerySet
 from opsportal.models import Project
 
 
@@ -58,9 +59,10 @@ def checklist_title(key: str) -> str:
     return key
 
 
-class OperationalReviewQuerySet(models.QuerySet):
+class OperationalReviewQuerySet(ArchivableQuerySet):
     def open(self):
-        return self.filter(status=ReviewStatus.OPEN)
+        # An archived review is nobody's open duty: not overdue, not a finding.
+        return self.filter(status=ReviewStatus.OPEN, archived_at__isnull=True)
 
     def completed(self):
         return self.filter(status=ReviewStatus.COMPLETED)
@@ -76,7 +78,7 @@ class OperationalReviewQuerySet(models.QuerySet):
         return self.completed().filter(completed_at__lte=models.F("due"))
 
 
-class OperationalReview(models.Model):
+class OperationalReview(Archivable):
     """A project's review of one period (a day, ISO week, month or quarter in the project's zone).
 
     Created once per project, cadence and period by the scheduled check (the
@@ -101,7 +103,8 @@ class OperationalReview(models.Model):
 
     class Meta:
         ordering = ["-period_start", "project__name", "cadence"]
-        permissions = [("complete_operationalreview", "Can complete an operational review")]
+        permissions = [("complete_operationalreview", "Can complete an operational review"),
+                       ("archive_operationalreview", "Can archive and restore an operational review")]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "cadence", "period_start"], name="review_once_per_project_cadence_period"
@@ -125,7 +128,7 @@ class OperationalReview(models.Model):
 class ChecklistItem(models.Model):
     """One activity of a review: the automatic findings, a person's note and a done flag."""
 
-    review = models.ForeignKey(OperationalReview, on_delete=models.CASCADE, related_name="items")
+    review = models.ForeignKey(OperationalReview, on_delete=models.PROTECT, related_name="items")
     key = models.CharField(max_length=40)
     position = models.PositiveSmallIntegerField(default=0)
     findings = models.JSONField(

@@ -80,7 +80,7 @@ class SLOSerializer(serializers.ModelSerializer):
             "alert_name", "alerting_enabled", "owner",
             "status", "last_sli", "last_budget_remaining", "last_burn_rate_1h", "evaluated_at", "exhausted_at",
             "open_alerts", "last_pull_at", "last_pull_status", "last_pull_reason", "tiers", "created_at",
-            "updated_at",
+            "updated_at", "archived_at",
         ]
         read_only_fields = [
             "id", "status", "last_sli", "last_budget_remaining", "last_burn_rate_1h", "evaluated_at",

@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from opsportal.access.drf import project_or_404
+from opsportal.api.archive import ARCHIVED_PARAMETER, ArchivableViewSetMixin, archive_permissions
 from opsportal.api.errors import validation_error_detail
 from slos.api import serializers as s
 from slos.api.filters import SLOAlertFilter, SLOFilter
@@ -26,8 +27,10 @@ from slos.services import (
 CHECK_PERMISSIONS = ["slos.change_slo", "opsportal.add_evidencerecord"]
 
 
-class SLOViewSet(viewsets.ModelViewSet):
-    """SLOs with their latest evaluation; `status` computes every window now."""
+@extend_schema_view(list=extend_schema(parameters=[ARCHIVED_PARAMETER]))
+class SLOViewSet(ArchivableViewSetMixin, viewsets.ModelViewSet):
+    """SLOs with their latest evaluation; `status` computes every window now. Archived SLOs are listed with
+    `?archived=true`; DELETE of an SLO with measurements or alerts is a 409: archive it instead."""
 
     queryset = (
         SLO.objects.select_related("project", "service", "owner").prefetch_related("tiers").with_open_alert_count()
@@ -38,6 +41,7 @@ class SLOViewSet(viewsets.ModelViewSet):
         "status": ["slos.view_slo"],
         "measurements": ["slos.add_slimeasurement"],
         "tiers": ["slos.change_burnratetier"],  # burn-rate tiers are configuration: Managers
+        **archive_permissions("slos.archive_slo"),
     }
 
     def perform_create(self, serializer):

@@ -95,7 +95,8 @@ def tier_set_defaults(*, slo: SLO, tiers=None) -> list[BurnRateTier]:
 
 
 def slo_delete(*, slo: SLO, actor=None) -> None:
-    """Delete an SLO with its measurements, tiers and alerts (Managers only, by role)."""
+    """Delete an SLO and its tiers (Managers only, by role). Measurements, rollups and alerts are
+    PROTECTed: an SLO with any is refused (ProtectedError, a 409 on the API); archive it instead."""
     with transaction.atomic():
         SLO.objects.filter(pk=slo.pk).delete()
 

@@ -40,8 +40,10 @@ def slo_evaluate(*, slo: SLO, now: datetime | None = None, totals=None) -> SLORe
         report = slo_report(slo, now, extra_windows=[d for t in tiers for d in (t.long_window, t.short_window)],
                             totals=totals)
         _store_snapshot(slo, report)
-        _apply_budget_policy(slo, report)
-        alerting = slo.alerting_enabled and slo.project.active
+        archived = slo.archived_at is not None  # an archived SLO neither spends budget nor alerts
+        if not archived:
+            _apply_budget_policy(slo, report)
+        alerting = slo.alerting_enabled and slo.project.active and not archived
         _evaluate_tiers(slo, tiers if alerting else [], report)
     return report
 
@@ -163,7 +165,7 @@ def evaluate_all(*, now: datetime | None = None, project=None) -> dict:
     same totals. One failure is logged and the others still run.
     """
     now = now or timezone.now()
-    slos = SLO.objects.filter(project__active=True)
+    slos = SLO.objects.active().filter(project__active=True)
     if project is not None:
         slos = slos.filter(project=project)
     ids = list(slos.order_by("pk").values_list("pk", flat=True))

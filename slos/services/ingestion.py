@@ -104,6 +104,8 @@ def measurements_ingest(*, slo: SLO, rows, actor=None) -> IngestResult:
     replaces it and the replacement is logged with old and new counts. Raises
     `MeasurementsRejected` listing each bad row's index and field.
     """
+    if slo.archived_at is not None:
+        raise ValidationError({"slo": "This SLO is archived: it takes no measurements. A Manager can restore it."})
     if not isinstance(rows, list):
         raise ValidationError({"rows": "Send a JSON list of {start, end, good, total} objects."})
     if not rows:

@@ -178,7 +178,8 @@ def monitor_slo(project, availability=None, latency=None, error_rate=None, *, ac
     }
     now = now or timezone.now()
     result = MonitorResult(project=project)
-    slos = SLO.objects.filter(project=project).select_related("project", "service").order_by("service__name", "name")
+    slos = SLO.objects.active().filter(project=project).select_related("project", "service").order_by(
+        "service__name", "name")
     result.checks = [check_slo(slo, observed, now) for slo in slos]
     passed = len(result.checks) - len(result.failed)
     with transaction.atomic():

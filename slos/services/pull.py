@@ -45,7 +45,7 @@ def slo_pull_prometheus(*, slo: SLO, now: datetime | None = None) -> PullResult:
 
 
 def prometheus_slo_ids() -> list[int]:
-    return list(SLO.objects.filter(data_source=DataSource.PROMETHEUS, project__active=True)
+    return list(SLO.objects.active().filter(data_source=DataSource.PROMETHEUS, project__active=True)
                 .order_by("pk").values_list("pk", flat=True))
 
 
@@ -66,7 +66,8 @@ def pull_all_prometheus(*, now: datetime | None = None) -> dict:
     a failure (even an unexpected one) is logged and recorded on that SLO; the others still run."""
     now = now or timezone.now()
     outcome = {"pulled": 0, "stored": 0, "no_data": 0, "failed": 0}
-    slos = SLO.objects.filter(data_source=DataSource.PROMETHEUS, project__active=True).select_related("project")
+    slos = SLO.objects.active().filter(data_source=DataSource.PROMETHEUS, project__active=True).select_related(
+        "project")
     for slo in slos.order_by("pk"):
         try:
             result = slo_pull_prometheus(slo=slo, now=now)

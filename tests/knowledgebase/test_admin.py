@@ -124,9 +124,10 @@ def test_actions_publish_archive_and_mark_reviewed(client, manager, article_fact
     runbook.refresh_from_db()
     assert runbook.last_reviewed_by == manager and not runbook.is_stale(timezone.now())
     assert [e.payload["action"] for e in EvidenceRecord.objects.order_by("id")] == ["published", "reviewed"]
-    client.post(CHANGELIST, {"action": "archive_action", "_selected_action": [runbook.pk]})
+    client.post(CHANGELIST, {"action": "archive_selected", "_selected_action": [runbook.pk]})
     runbook.refresh_from_db()
-    assert runbook.status == ArticleStatus.ARCHIVED
+    assert runbook.status == ArticleStatus.ARCHIVED and runbook.archived_by == manager
+    assert EvidenceRecord.objects.order_by("id").last().payload["action"] == "archived"
 
 
 def test_viewer_cannot_run_actions_or_edit(client, viewer, article_factory, operator):

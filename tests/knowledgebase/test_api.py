@@ -160,14 +160,15 @@ def test_revisions_list_detail_and_restore(api_as, operator, manager, article_fa
     assert (restored.json()["version"], restored.json()["body"]) == (3, "one\ntwo")
 
 
-def test_publish_review_archive_actions(api_as, operator, article_factory):
+def test_publish_review_archive_actions(api_as, operator, manager, article_factory):
     article_factory(operator, slug="a")
     client = api_as(operator)
     assert client.post("/api/v1/articles/a/review/").status_code == 400  # drafts are not reviewed
     assert client.post("/api/v1/articles/a/publish/").json()["status"] == "published"
     reviewed = client.post("/api/v1/articles/a/review/", {"note": "still right"}, format="json").json()
     assert reviewed["last_reviewed_by"] == "operator"
-    assert client.post("/api/v1/articles/a/archive/").json()["status"] == "archived"
+    assert client.post("/api/v1/articles/a/archive/").status_code == 403  # archiving is a Manager's decision
+    assert api_as(manager).post("/api/v1/articles/a/archive/").json()["status"] == "archived"
 
 
 def test_runbook_lookup_by_alert(api_as, viewer, operator, article_factory, project):

@@ -69,16 +69,16 @@ def test_non_runbooks_log_no_evidence(article_factory, operator, project):
     assert not EvidenceRecord.objects.filter(kind="runbook_update").exists()
 
 
-def test_transitions(article_factory, operator):
+def test_transitions(article_factory, operator, manager):
     article = article_factory(operator, publish=True)
-    article = services.article_archive(article=article, actor=operator)
+    article = services.article_archive(article=article, actor=manager)
     assert article.status == ArticleStatus.ARCHIVED
     with pytest.raises(InvalidTransition) as excinfo:
         services.article_publish(article=article, actor=operator)
     assert "can become draft" in excinfo.value.message_dict["status"][0]
     with pytest.raises(InvalidTransition):
         services.article_mark_reviewed(article=article, actor=operator)
-    article = services.article_reopen(article=article, actor=operator)
+    article = services.article_reopen(article=article, actor=manager)
     assert services.article_publish(article=article, actor=operator).status == ArticleStatus.PUBLISHED
 
 
@@ -104,12 +104,12 @@ def test_changing_the_interval_moves_the_due_date(article_factory, operator):
     assert Article.objects.stale(now).count() == 1
 
 
-def test_drafts_and_archived_are_never_stale(article_factory, operator):
+def test_drafts_and_archived_are_never_stale(article_factory, operator, manager):
     now = timezone.now()
     draft = article_factory(operator)
     archived = article_factory(operator, publish=True)
     services.article_set_last_review(article=archived, reviewed_at=now - timedelta(days=400))
-    services.article_archive(article=archived, actor=operator)
+    services.article_archive(article=archived, actor=manager)
     assert draft.review_due_at is None
     assert not Article.objects.stale(now).exists()
 
