@@ -45,6 +45,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from incidents.models import Incident, IncidentEvent  # noqa: E402
+from opsportal.audit.triggers import MAINTENANCE_SETTING  # noqa: E402
 from opsportal.models import EvidenceRecord, Project, Service, ValidationEntry  # noqa: E402
 from opsportal.roles import MANAGERS, sync_role_permissions  # noqa: E402
 from slos.models import SLO, SLIMeasurement  # noqa: E402
@@ -226,11 +227,15 @@ def prepare(scale: float, reuse: bool) -> tuple:
     _grant_membership(project, manager)
     timings = {}
     if not (reuse and Incident.objects.filter(project=project).exists()):
-        for model in (IncidentEvent, EvidenceRecord, ValidationEntry):
-            with connection.cursor() as cursor:  # append-only rows: TRUNCATE (no row triggers) to start over
-                cursor.execute(f"TRUNCATE {model._meta.db_table} RESTART IDENTITY CASCADE")
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE incidents_incident, slos_slimeasurement RESTART IDENTITY CASCADE")
+            # Append-only tables refuse TRUNCATE unless the audit maintenance flag is on (as `flush` does).
+            cursor.execute(f"SET {MAINTENANCE_SETTING} = 'on'")
+            try:
+                for model in (IncidentEvent, EvidenceRecord, ValidationEntry):
+                    cursor.execute(f"TRUNCATE {model._meta.db_table} RESTART IDENTITY CASCADE")
+                cursor.execute("TRUNCATE incidents_incident, slos_slimeasurement RESTART IDENTITY CASCADE")
+            finally:
+                cursor.execute(f"RESET {MAINTENANCE_SETTING}")
         timings = load(scale)
     return project, manager, timings
 

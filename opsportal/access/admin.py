@@ -118,6 +118,8 @@ def _role_checked_action(func, needed):
 
     run.short_description = getattr(func, "short_description", None)
     run.__name__ = getattr(func, "__name__", "action")
+    run.bulk_operation = getattr(func, "bulk_operation", None)  # opsportal.admin.bulk.bulk_capable
+    run.bulk_exempt = getattr(func, "bulk_exempt", None)
     return run
 
 

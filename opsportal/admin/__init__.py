@@ -11,6 +11,7 @@ from opsportal.access.admin import MembershipInline, save_membership_formset
 from opsportal.access.models import ProjectMembership
 from opsportal.access.services import membership_grant
 from opsportal.admin import api_tokens, bulk, users  # noqa: F401 (registers their ModelAdmins)
+from opsportal.admin.bulk import bulk_capable
 from opsportal.admin.forms import EscalatePhaseForm
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text, pretty_json
 from opsportal.admin.scale import EstimatedCountPaginator, IndexedValuesFilter, search_exact_first
@@ -223,6 +224,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["requeue"]
 
     @admin.action(description="Queue the selected dead-lettered emails again", permissions=["requeue"])
+    @bulk_capable(operation="opsportal.bulk.notification_requeue_one", label="Queue dead-lettered emails again")
     def requeue(self, request, queryset):
         from opsportal.services.notifications import notification_requeue
 
