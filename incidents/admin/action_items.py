@@ -15,8 +15,8 @@ from incidents.models import ActionItem, ActionItemStatus
 from incidents.services import action_item_create, action_item_reopen, action_item_set_status, action_item_verify
 from incidents.services.action_items import TRANSITIONS, VERIFY_PERMISSION, action_item_update
 from opsportal.access import scope
-from opsportal.admin.mixins import error_text
 from opsportal.admin.bulk import SHOWN_IN_FORM, bulk_capable, confirmed_form_data
+from opsportal.admin.mixins import error_text
 from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator
 
 

@@ -11,7 +11,6 @@ from opsportal.admin.mixins import ReadOnlyAdminMixin
 from opsportal.models import BulkActionRun
 from opsportal.services.bulk import bulk_action_start
 
-
 SHOWN_IN_FORM = 50  # rows a two-step action's form lists (the rest are counted, not rendered)
 
 
