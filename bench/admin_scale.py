@@ -242,14 +242,10 @@ def prepare(scale: float, reuse: bool) -> tuple:
 
 
 def _grant_membership(project, user) -> None:
-    """When project memberships exist (issue #10), make the manager a Manager of the bench project."""
-    try:
-        from opsportal.models import ProjectMembership
-    except ImportError:
-        return
-    fields = {f.name for f in ProjectMembership._meta.get_fields()}
-    defaults = {"role": "manager"} if "role" in fields else {}
-    ProjectMembership.objects.get_or_create(project=project, user=user, defaults=defaults)
+    """Make the bench user a Manager of the bench project (per-project access: opsportal.access)."""
+    from opsportal.access.models import ProjectMembership, ProjectRole
+
+    ProjectMembership.objects.update_or_create(project=project, user=user, defaults={"role": ProjectRole.MANAGER})
 
 
 # --- timing -------------------------------------------------------------------------------------
