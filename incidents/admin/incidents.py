@@ -30,6 +30,7 @@ from incidents.services.lifecycle import EDITABLE_DETAILS, TIMESTAMP_FIELDS
 from opsportal.admin.bulk import SHOWN_IN_FORM, bulk_capable, confirmed_form_data, not_bulk_capable
 from opsportal.admin.mixins import error_text
 from opsportal.admin.scale import (
+    LARGE_LIST_PER_PAGE,
     EstimatedCountPaginator,
     action_checkbox_fast,
     search_exact_first,
@@ -113,6 +114,7 @@ class IncidentAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
     show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
+    list_per_page = LARGE_LIST_PER_PAGE  # rendering 100 rows of many columns was most of the page's time
     form = IncidentChangeForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["reference", "title", "severity_badge", "status_badge", "project", "service_list",

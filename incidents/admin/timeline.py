@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from incidents.models import IncidentEvent
 from opsportal.admin.mixins import ReadOnlyAdminMixin, pretty_json
-from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator, search_exact_first
+from opsportal.admin.scale import LARGE_LIST_PER_PAGE, AutocompleteFilter, EstimatedCountPaginator, search_exact_first
 
 TEXT_SHOWN = 120  # characters of an entry's text in the list
 
@@ -17,6 +17,7 @@ class IncidentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
     show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
+    list_per_page = LARGE_LIST_PER_PAGE  # rendering 100 rows of many columns was most of the page's time
     list_display = ["occurred_at", "incident_link", "kind", "author", "short_text"]
     list_display_links = ["occurred_at"]
     # kind has choices: listed without a query. Incident and author are large tables: a search box.

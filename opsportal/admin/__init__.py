@@ -14,7 +14,7 @@ from opsportal.admin import api_tokens, bulk, users  # noqa: F401 (registers the
 from opsportal.admin.bulk import bulk_capable
 from opsportal.admin.forms import EscalatePhaseForm
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text, pretty_json
-from opsportal.admin.scale import EstimatedCountPaginator, IndexedValuesFilter, search_exact_first
+from opsportal.admin.scale import LARGE_LIST_PER_PAGE, EstimatedCountPaginator, IndexedValuesFilter, search_exact_first
 from opsportal.models import (
     Approval,
     EvidenceRecord,
@@ -119,6 +119,7 @@ class EvidenceRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
     show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
+    list_per_page = LARGE_LIST_PER_PAGE  # rendering 100 rows of many columns was most of the page's time
     list_display = ["created_at", "project", "phase", "kind", "source", "summary", "created_by"]
     list_filter = ["project", ("phase", IndexedValuesFilter), ("kind", IndexedValuesFilter), "source", "created_at"]
     list_select_related = ["project", "created_by"]
@@ -145,6 +146,7 @@ class ValidationEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
     show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
+    list_per_page = LARGE_LIST_PER_PAGE  # rendering 100 rows of many columns was most of the page's time
     list_display = ["created_at", "project", "phase", "check_name", "result", "automation_enforced", "created_by"]
     list_filter = ["project", ("phase", IndexedValuesFilter), "result", "automation_enforced", "created_at"]
     list_select_related = ["project", "created_by"]
