@@ -86,3 +86,14 @@ def test_constant_queries_whatever_the_rows(client, manager, project):
         incident_add_note(incident=declare(project, title=f"More {i}"), text=f"note {i}", actor=manager)
     incident_add_note(incident=incident, text="one more", actor=manager)
     assert queries() == few <= 20
+
+
+def test_a_manager_of_no_project_gets_an_empty_list_not_an_error(client, manager, project):
+    incident_add_note(incident=declare(project), text="Not for a non-member", actor=manager)
+    ProjectMembership.objects.filter(user=manager).delete()
+    client.force_login(manager)
+    for url in (TIMELINE, "/admin/incidents/incident/", "/admin/opsportal/evidencerecord/"):
+        response = client.get(url)
+        assert response.status_code in (200, 403), url
+        if response.status_code == 200:
+            assert list(response.context["cl"].result_list) == []
