@@ -16,6 +16,7 @@ from opsportal.access import scope
 from opsportal.admin.archive import ArchivableAdmin
 from opsportal.admin.mixins import ReadOnlyAdminMixin
 from opsportal.admin.scale import (
+    LARGE_LIST_PER_PAGE,
     AutocompleteFilter,
     EstimatedCountPaginator,
     RequiredAutocompleteFilter,
@@ -370,6 +371,7 @@ class SLIMeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["slo__project", ("slo", RequiredAutocompleteFilter)]  # one SLO at a time, from its page
     list_select_related = ["slo", "slo__project"]
     show_full_result_count = False
+    list_per_page = LARGE_LIST_PER_PAGE  # rendering 100 rows of many columns was most of the page's time
     date_hierarchy = "start"  # (slo, start) index: newest rows of the chosen SLO
     ordering = ["slo_id", "-start"]  # by the column: "slo" would sort by the SLO's names through joins
 

@@ -15,8 +15,9 @@ from incidents.models import ActionItem, ActionItemStatus
 from incidents.services import action_item_create, action_item_reopen, action_item_set_status, action_item_verify
 from incidents.services.action_items import TRANSITIONS, VERIFY_PERMISSION, action_item_update
 from opsportal.access import scope
+from opsportal.admin.bulk import SHOWN_IN_FORM, bulk_capable, confirmed_form_data
 from opsportal.admin.mixins import error_text
-from opsportal.admin.scale import AutocompleteFilter
+from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator
 
 
 class ActionItemStateFilter(admin.SimpleListFilter):
@@ -56,8 +57,15 @@ class VerifyForm(forms.Form):
                               help_text="How you confirmed the action worked (or why it did not).")
 
 
+def reopen_comment(request) -> str:
+    return request.POST.get("comment", "") or "Reopened from the admin: the action did not hold."
+
+
 @admin.register(ActionItem)
 class ActionItemAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # unbounded table (every postmortem adds items): no full COUNT(*)
+    show_facets = admin.ShowFacets.NEVER
+    show_full_result_count = False
     form = ActionItemForm
     list_display = ["title", "postmortem_reference", "type", "priority_code", "owner", "due_date", "status",
                     "follow_up"]
@@ -178,13 +186,16 @@ class ActionItemAdmin(admin.ModelAdmin):
             self.message_user(request, f"Refused {line}", messages.ERROR)
 
     @admin.action(description="Mark done", permissions=["change"])
+    @bulk_capable(operation="incidents.bulk.action_item_mark_done", label="Mark action items done")
     def mark_done(self, request, queryset):
         self._apply(request, queryset, "Done",
                     lambda item: action_item_set_status(item=item, status=ActionItemStatus.DONE, actor=request.user))
 
     @admin.action(description="Reopen", permissions=["change"])
+    @bulk_capable(operation="incidents.bulk.action_item_reopen_one", label="Reopen action items",
+                  kwargs=lambda request: {"comment": reopen_comment(request)})
     def reopen(self, request, queryset):
-        comment = request.POST.get("comment", "") or "Reopened from the admin: the action did not hold."
+        comment = reopen_comment(request)
         self._apply(request, queryset, "Reopened",
                     lambda item: action_item_reopen(item=item, actor=request.user, comment=comment))
 
@@ -192,6 +203,8 @@ class ActionItemAdmin(admin.ModelAdmin):
         return request.user.has_perm(VERIFY_PERMISSION)
 
     @admin.action(description="Verify the improvement worked", permissions=["verify"])
+    @bulk_capable(operation="incidents.bulk.action_item_verify_one", label="Verify action items",
+                  kwargs=lambda request: confirmed_form_data(request, VerifyForm))
     def verify(self, request, queryset):
         form = VerifyForm(request.POST if "confirm" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -201,7 +214,10 @@ class ActionItemAdmin(admin.ModelAdmin):
             return redirect(request.get_full_path())
         context = {
             **self.admin_site.each_context(request), "title": "Verify improvement actions", "form": form,
-            "items": queryset, "opts": self.model._meta, "action_name": "verify",
+            "items": queryset[:SHOWN_IN_FORM], "more": max(0, queryset.count() - SHOWN_IN_FORM),
+            "select_across": request.POST.get("select_across") == "1",
+            "selected_ids": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "opts": self.model._meta, "action_name": "verify",
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/incidents/actionitem/verify.html", context)

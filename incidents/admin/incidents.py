@@ -27,9 +27,10 @@ from incidents.services import (
     incident_update_details,
 )
 from incidents.services.lifecycle import EDITABLE_DETAILS, TIMESTAMP_FIELDS
-from opsportal.admin.bulk import run_in_background_if_large
+from opsportal.admin.bulk import SHOWN_IN_FORM, bulk_capable, confirmed_form_data, not_bulk_capable
 from opsportal.admin.mixins import error_text
 from opsportal.admin.scale import (
+    LARGE_LIST_PER_PAGE,
     EstimatedCountPaginator,
     action_checkbox_fast,
     search_exact_first,
@@ -113,6 +114,7 @@ class IncidentAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
     show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
+    list_per_page = LARGE_LIST_PER_PAGE  # rendering 100 rows of many columns was most of the page's time
     form = IncidentChangeForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["reference", "title", "severity_badge", "status_badge", "project", "service_list",
@@ -293,26 +295,22 @@ class IncidentAdmin(admin.ModelAdmin):
             self.message_user(request, message, messages.ERROR)
 
     @admin.action(description="Acknowledge", permissions=["change"])
+    @bulk_capable(operation="incidents.bulk.acknowledge", label="Acknowledge incidents")
     def acknowledge_action(self, request, queryset):
-        if run_in_background_if_large(self, request, queryset, operation="incidents.bulk.acknowledge",
-                                      label="Acknowledge incidents"):
-            return
         self._each(request, queryset, "Acknowledged",
                    lambda i: incident_acknowledge(incident=i, actor=request.user))
 
     @admin.action(description="Resolve", permissions=["change"])
+    @bulk_capable(operation="incidents.bulk.transition", label="Resolve incidents",
+                  kwargs=lambda request: {"to_status": IncidentStatus.RESOLVED.value})
     def resolve_action(self, request, queryset):
-        if run_in_background_if_large(self, request, queryset, operation="incidents.bulk.transition",
-                                      label="Resolve incidents", to_status=IncidentStatus.RESOLVED):
-            return
         self._each(request, queryset, "Resolved",
                    lambda i: incident_transition(incident=i, to_status=IncidentStatus.RESOLVED, actor=request.user))
 
     @admin.action(description="Close", permissions=["change"])
+    @bulk_capable(operation="incidents.bulk.transition", label="Close incidents",
+                  kwargs=lambda request: {"to_status": IncidentStatus.CLOSED.value})
     def close_action(self, request, queryset):
-        if run_in_background_if_large(self, request, queryset, operation="incidents.bulk.transition",
-                                      label="Close incidents", to_status=IncidentStatus.CLOSED):
-            return
         self._each(request, queryset, "Closed",
                    lambda i: incident_transition(incident=i, to_status=IncidentStatus.CLOSED, actor=request.user))
 
@@ -324,12 +322,17 @@ class IncidentAdmin(admin.ModelAdmin):
             return None
         context = {
             **self.admin_site.each_context(request), "title": title, "explanation": explanation, "form": form,
-            "incidents": queryset, "opts": self.model._meta, "action_name": action_name,
+            "incidents": queryset[:SHOWN_IN_FORM], "more": max(0, queryset.count() - SHOWN_IN_FORM),
+            "select_across": request.POST.get("select_across") == "1",
+            "opts": self.model._meta, "action_name": action_name,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "selected_ids": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
         }
         return TemplateResponse(request, "admin/incidents/action_form.html", context)
 
     @admin.action(description="Change severity", permissions=["change"])
+    @bulk_capable(operation="incidents.bulk.change_severity", label="Change incident severity",
+                  kwargs=lambda request: confirmed_form_data(request, ChangeSeverityForm))
     def change_severity_action(self, request, queryset):
         return self._action_form(
             request, queryset, ChangeSeverityForm, "change_severity_action", "Change severity",
@@ -343,6 +346,7 @@ class IncidentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Decide on the incident response (Managers; not the commander)",
                   permissions=["approve"])
+    @not_bulk_capable("a decision is one Manager's judgement of each incident as it reads now")
     def approve_action(self, request, queryset):
         return self._action_form(
             request, queryset, ApprovalDecisionForm, "approve_action", "Decide on the incident response",

@@ -11,9 +11,10 @@ from opsportal.access.admin import MembershipInline, save_membership_formset
 from opsportal.access.models import ProjectMembership
 from opsportal.access.services import membership_grant
 from opsportal.admin import api_tokens, bulk, users  # noqa: F401 (registers their ModelAdmins)
+from opsportal.admin.bulk import bulk_capable
 from opsportal.admin.forms import EscalatePhaseForm
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text, pretty_json
-from opsportal.admin.scale import EstimatedCountPaginator, IndexedValuesFilter, search_exact_first
+from opsportal.admin.scale import LARGE_LIST_PER_PAGE, EstimatedCountPaginator, IndexedValuesFilter, search_exact_first
 from opsportal.models import (
     Approval,
     EvidenceRecord,
@@ -118,6 +119,7 @@ class EvidenceRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
     show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
+    list_per_page = LARGE_LIST_PER_PAGE  # rendering 100 rows of many columns was most of the page's time
     list_display = ["created_at", "project", "phase", "kind", "source", "summary", "created_by"]
     list_filter = ["project", ("phase", IndexedValuesFilter), ("kind", IndexedValuesFilter), "source", "created_at"]
     list_select_related = ["project", "created_by"]
@@ -144,6 +146,7 @@ class ValidationEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
     show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
     show_full_result_count = False
+    list_per_page = LARGE_LIST_PER_PAGE  # rendering 100 rows of many columns was most of the page's time
     list_display = ["created_at", "project", "phase", "check_name", "result", "automation_enforced", "created_by"]
     list_filter = ["project", ("phase", IndexedValuesFilter), "result", "automation_enforced", "created_at"]
     list_select_related = ["project", "created_by"]
@@ -223,6 +226,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["requeue"]
 
     @admin.action(description="Queue the selected dead-lettered emails again", permissions=["requeue"])
+    @bulk_capable(operation="opsportal.bulk.notification_requeue_one", label="Queue dead-lettered emails again")
     def requeue(self, request, queryset):
         from opsportal.services.notifications import notification_requeue
 

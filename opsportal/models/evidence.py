@@ -78,7 +78,11 @@ class EvidenceRecord(AppendOnlyModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["project", "phase", "kind", "created_at"], name="evidence_lookup")]
+        indexes = [
+            models.Index(fields=["project", "phase", "kind", "created_at"], name="evidence_lookup"),
+            # The admin's kind filter lists the kinds of the user's projects by hopping through it.
+            models.Index(fields=["project", "kind"], name="evidence_project_kind"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(source__in=EvidenceSource.values), name="evidence_source_valid"),
         ]

@@ -36,6 +36,8 @@ class ValidationEntry(AppendOnlyModel):
         verbose_name = "validation log entry"
         verbose_name_plural = "validation log"
         ordering = ["-created_at", "-id"]
+        # The admin's phase filter lists the phases of the user's projects by hopping through it.
+        indexes = [models.Index(fields=["project", "phase"], name="validation_project_phase")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(result__in=ValidationResult.values), name="validation_result_valid"

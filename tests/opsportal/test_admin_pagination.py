@@ -49,7 +49,7 @@ def test_postgres_shows_the_planner_estimate_above_the_limit(project, settings):
     assert paginator.estimated is True
     assert 400 <= count <= 600  # statistics, not a count: close to 500 after ANALYZE
     assert not any("COUNT(*)" in q["sql"].upper() and "LIMIT" not in q["sql"].upper() for q in ctx.captured_queries)
-    assert len(ctx) == 2  # the EXPLAIN and a count that stops after limit + 1 rows
+    assert len(ctx) == 2  # a count that stops after limit + 1 rows, then the EXPLAIN
 
 
 @pytest.mark.postgres_only
@@ -95,3 +95,16 @@ def test_changelist_has_no_full_count_and_says_about_when_estimated(client, admi
         assert b"61 evidence records" in page.content
         assert len(counts) == 1, counts  # the paginator's; no second "N total" count
     assert b"the newest" in page.content
+
+
+@pytest.mark.postgres_only
+def test_a_low_estimate_never_leads_to_a_full_count(project, settings, monkeypatch):
+    # A frequent word searched through a trigram index is estimated at a few rows and matches 100,000.
+    settings.OPSPORTAL_ADMIN_EXACT_COUNT_LIMIT = 10
+    records(project, 50)
+    monkeypatch.setattr("opsportal.admin.scale.pagination.planner_estimate", lambda queryset: 3)
+    paginator = EstimatedCountPaginator(EvidenceRecord.objects.order_by("-id"), 100)
+    with CaptureQueriesContext(connection) as ctx:
+        assert paginator.count == 11  # more than the limit: never shown below limit + 1
+    assert paginator.estimated is True
+    assert all("LIMIT 11" in q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper())

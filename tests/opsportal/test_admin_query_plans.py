@@ -76,6 +76,13 @@ def cases(data):
         ("slos_slimeasurement", f"/admin/slos/slimeasurement/?slo__id__exact={slo.pk}"),
         ("slos_sloalert", "/admin/slos/sloalert/"),
         ("incidents_alert", "/admin/incidents/alert/"),
+        ("incidents_incidentevent", "/admin/incidents/incidentevent/"),
+        ("incidents_incidentevent", "/admin/incidents/incidentevent/?kind__exact=note"),
+        ("incidents_incidentevent", f"/admin/incidents/incidentevent/?incident__id__exact={incident.pk}"),
+        ("incidents_incidentevent", f"/admin/incidents/incidentevent/?q={incident.reference}"),
+        ("incidents_incidentevent", "/admin/incidents/incidentevent/?q=checkout"),
+        ("incidents_incidentevent", f"/admin/incidents/incidentevent/?occurred_at__year={when.year}"
+                                    f"&occurred_at__month={when.month}"),
     ]
 
 

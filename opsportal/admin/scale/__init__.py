@@ -17,13 +17,14 @@ from opsportal.admin.scale.pagination import (
     exact_count_limit,
     planner_estimate,
 )
-from opsportal.admin.scale.rows import action_checkbox_fast
+from opsportal.admin.scale.rows import LARGE_LIST_PER_PAGE, action_checkbox_fast
 from opsportal.admin.scale.search import exact_search_lookups, search_exact_first, word_search
 
 __all__ = [
     "AutocompleteFilter",
     "EstimatedCountPaginator",
     "IndexedValuesFilter",
+    "LARGE_LIST_PER_PAGE",
     "ListFilterAutocompleteJsonView",
     "RequiredAutocompleteFilter",
     "ToManyAutocompleteFilter",

@@ -5,7 +5,6 @@ import datetime
 
 from django.contrib.admin.utils import get_fields_from_path
 from django.db import models
-from django.db.models import Max, Min
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -14,11 +13,11 @@ from opsportal.admin.scale.pagination import EstimatedCountPaginator
 
 
 def date_hierarchy_choices(changelist) -> dict:
-    """The date drill-down of an unbounded table, from at most one query.
+    """The date drill-down of an unbounded table, from at most two small queries.
 
     Django's lists the years (months, days) that have rows: `SELECT DISTINCT date_trunc(...)`
     over every matching row. Here the years are those between the first and the last row
-    (MIN and MAX, served by the column's index), and a year's months and a month's days are
+    (the first and last in the column's index), and a year's months and a month's days are
     the calendar's, with no query; a period without rows simply shows an empty page.
     """
     field_name = changelist.date_hierarchy
@@ -51,7 +50,12 @@ def date_hierarchy_choices(changelist) -> dict:
                 "choices": [{"link": link({year_field: year, month_field: m}),
                              "title": capfirst(formats.date_format(datetime.date(year, m, 1), "YEAR_MONTH_FORMAT"))}
                             for m in range(1, 13)]}
-    span = changelist.queryset.order_by().aggregate(first=Min(field_name), last=Max(field_name))
+    # The first and the last row in the column's order, each walking its index from one end and
+    # stopping at the first visible row. `MIN()`/`MAX()` do the same on a plain table, but not when
+    # the access rule joins another table (timeline entries: the incident's project), where the
+    # planner aggregates every row.
+    dates = changelist.queryset.filter(**{f"{field_name}__isnull": False}).values_list(field_name, flat=True)
+    span = {"first": dates.order_by(field_name).first(), "last": dates.order_by(f"-{field_name}").first()}
     if span["first"] is None:
         return {"show": False}
     if isinstance(field, models.DateTimeField):

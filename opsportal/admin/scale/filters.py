@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models.constants import LOOKUP_SEP
 from django.templatetags.static import static
@@ -135,18 +136,68 @@ def distinct_values_by_index(model, column: str) -> list:
         return [row[0] for row in cursor.fetchall()]
 
 
+def distinct_values_in_projects(model, column: str, project_column: str, projects) -> list:
+    """The distinct values of `column` in the rows of `projects` (a Project queryset), by index hops.
+
+    A loose index scan over the pairs (project, value) in the order of an index on
+    `(project_column, column)`: one index entry per pair that exists (projects x values, tens to
+    thousands), then only the pairs of the user's projects are kept. PostgreSQL only.
+    """
+    connection = connections["default"]
+    table, col, proj = (connection.ops.quote_name(name) for name in (model._meta.db_table, column, project_column))
+    try:
+        projects_sql, projects_params = projects.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # no projects: no values
+        return []
+    sql = (
+        f"WITH RECURSIVE hop(p, v) AS ((SELECT {proj}, {col} FROM {table} WHERE {col} IS NOT NULL "
+        f"AND {proj} IS NOT NULL ORDER BY {proj}, {col} LIMIT 1)"
+        f" UNION ALL SELECT nxt.p, nxt.v FROM hop CROSS JOIN LATERAL (SELECT {proj} AS p, {col} AS v FROM {table}"
+        f" WHERE ({proj}, {col}) > (hop.p, hop.v) AND {col} IS NOT NULL ORDER BY {proj}, {col} LIMIT 1) nxt)"
+        f" SELECT DISTINCT v FROM hop WHERE p IN ({projects_sql}) ORDER BY v"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, projects_params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def indexed_values_for(request, model, column: str) -> list | None:
+    """The values of an indexed column that `request.user` may see, by index hops; None: use Django's query.
+
+    Values are labels (a phase, an evidence kind), but a project's labels are still its own: another
+    project's custom evidence kinds must not show up in this user's filter. A superuser (and an
+    organisation-wide model) sees the whole table's values; a model scoped by its own `project`
+    column gets the values of the user's projects (opsportal.access.projects_for, the rule `scope`
+    applies); any other declaration falls back to Django's `SELECT DISTINCT` over the scoped rows.
+    """
+    from opsportal.access import projects_for
+    from opsportal.access.registry import declaration
+
+    access = declaration(model)
+    user = request.user
+    if access is None or access.organisation_wide or user.is_superuser:
+        return distinct_values_by_index(model, column)
+    if LOOKUP_SEP in access.path or access.open_when_null:
+        return None
+    project_column = model._meta.get_field(access.path).column
+    return distinct_values_in_projects(model, column, project_column, projects_for(user, "view", model))
+
+
 class IndexedValuesFilter(admin.AllValuesFieldListFilter):
     """Django's "all values" filter for an indexed column of an unbounded table: `("kind", IndexedValuesFilter)`.
 
-    On PostgreSQL the values come from a loose index scan (one index entry per value) instead of
-    `SELECT DISTINCT` over every row. The values are those of the whole table, not only the rows
-    this user may see (they are labels such as a phase or an evidence kind, never a row's content).
+    Django's lists the values with `SELECT DISTINCT` over every row the user may see. On PostgreSQL
+    the values come from index hops instead (one index entry per value, or per project and value:
+    the table needs an index on `(project, column)`), limited to the user's projects
+    (`indexed_values_for`). Elsewhere Django's query over the scoped rows is kept.
     """
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
         if connections["default"].vendor == "postgresql" and LOOKUP_SEP not in field_path:
-            self.lookup_choices = distinct_values_by_index(model, field.column)
+            values = indexed_values_for(request, model, field.column)
+            if values is not None:
+                self.lookup_choices = values
 
 
 class ListFilterAutocompleteJsonView(AutocompleteJsonView):

@@ -53,9 +53,9 @@ def bounded_count(queryset, limit: int) -> int:
 class EstimatedCountPaginator(Paginator):
     """Paginator whose count never scans a large table.
 
-    On PostgreSQL: ask the planner (EXPLAIN, no rows read); count exactly when it expects
-    at most the limit; otherwise confirm there are more than `limit` rows (reading at most
-    limit + 1) and show the estimate. Other databases count exactly.
+    On PostgreSQL: count reading at most limit + 1 rows; exact when there are at most `limit`,
+    otherwise the planner's estimate (EXPLAIN, no rows read), never below limit + 1. Other
+    databases count exactly.
     """
 
     estimated = False
@@ -66,13 +66,12 @@ class EstimatedCountPaginator(Paginator):
         if not hasattr(queryset, "query") or connections[queryset.db].vendor != "postgresql":
             return super().count
         limit = exact_count_limit()
-        estimate = planner_estimate(queryset)
-        if estimate <= limit:
-            return queryset.count()
-        # The planner expects many rows: check it (reading at most limit + 1 of them) so that a
-        # wild estimate for a selective filter never shows pages of nothing.
+        # Count reading at most limit + 1 rows first, whatever the planner thinks: a low estimate
+        # (a frequent word searched through a trigram index is estimated at a few hundred rows)
+        # must not lead to a full COUNT(*) of 100,000 matches, and a high one must not show pages
+        # of nothing. Only above the limit is the planner asked (EXPLAIN, no rows read).
         counted = bounded_count(queryset, limit)
         if counted <= limit:
             return counted
         self.estimated = True
-        return max(estimate, limit + 1)
+        return max(planner_estimate(queryset), limit + 1)
