@@ -1,8 +1,8 @@
 """Outbox channel of the incidents app: chat webhook posts (see `opsportal.services.outbox`)."""
 
 from incidents.services.notifications import (
-    MAX_WEBHOOK_ATTEMPTS,
     backoff,
+    max_attempts,
     webhook_failure_record,
     webhook_send,
 )
@@ -10,5 +10,5 @@ from opsportal.services.outbox import OutboxChannel
 
 CHANNELS = [
     OutboxChannel(name="webhook", model="incidents.WebhookDelivery", send=webhook_send,
-                  max_attempts=lambda: MAX_WEBHOOK_ATTEMPTS, backoff=backoff, after_failure=webhook_failure_record),
+                  max_attempts=max_attempts, backoff=backoff, after_failure=webhook_failure_record),
 ]

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -29,15 +30,20 @@ from opsportal.services.outbox import CLAIM_FOR, outbox_attempt, outbox_enqueue,
 
 logger = logging.getLogger(__name__)
 
-MAX_WEBHOOK_ATTEMPTS = 5
+MAX_WEBHOOK_ATTEMPTS = 5  # the default of OPSPORTAL_WEBHOOK_MAX_ATTEMPTS
 WEBHOOK_TIMEOUT_SECONDS = 5
-__all__ = ["CLAIM_FOR", "MAX_WEBHOOK_ATTEMPTS", "backoff", "email_failures_record", "notify_responders",
+__all__ = ["CLAIM_FOR", "MAX_WEBHOOK_ATTEMPTS", "backoff", "email_failures_record", "max_attempts", "notify_responders",
            "webhook_deliver", "webhook_deliveries_retry", "webhook_send"]
 
 
+def max_attempts() -> int:
+    return settings.OPSPORTAL.get("WEBHOOK_MAX_ATTEMPTS", MAX_WEBHOOK_ATTEMPTS)
+
+
 def backoff(attempts: int) -> timedelta:
-    """1, 2, 4, 8 minutes between webhook attempts."""
-    return timedelta(minutes=2 ** max(attempts - 1, 0))
+    """1, 2, 4, 8 minutes between webhook attempts by default (OPSPORTAL_WEBHOOK_RETRY_BASE_SECONDS)."""
+    base = settings.OPSPORTAL.get("WEBHOOK_RETRY_BASE_SECONDS", 60)
+    return timedelta(seconds=base * 2 ** max(attempts - 1, 0))
 
 
 def incident_admin_url(incident: Incident) -> str:
