@@ -58,6 +58,25 @@ def test_serialising_locks_on_a_project_or_slo_let_inserts_through(project, serv
         assert key_share_is_free("slos_slo", slo.pk)
 
 
+@ON_POSTGRES[0]
+@ON_POSTGRES[1]
+def test_the_manifest_is_locked_after_the_chain_head(project):
+    """Gate reports append evidence (chain head) and then move the manifest; the daily chain check
+    moved the manifest and then appended: they deadlocked. The manifest lock now takes the head first."""
+    from opsportal.services.chain import _locked_head
+    from opsportal.services.validation import _locked_manifest
+
+    with transaction.atomic():
+        _locked_head(project.pk)  # the project's chain head exists (its first record made it)
+    with transaction.atomic():
+        _locked_manifest(project)
+        db = connection.settings_dict
+        with psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
+                             password=db["PASSWORD"] or None, dbname=db["NAME"], autocommit=True) as other:
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("SELECT 1 FROM opsportal_chainhead WHERE key = %s FOR UPDATE NOWAIT", [f"p{project.pk}"])
+
+
 def test_no_service_takes_a_wide_lock():
     """A guard for new code: no plain FOR UPDATE on a project row, and no FOR UPDATE over a
     select_related join without naming the rows it means (`of=`)."""
