@@ -9,8 +9,8 @@ SCHEDULES = [
         "minutes": 1,
     },
     {
-        # Chat webhook deliveries that failed are retried with back-off (1, 2, 4, 8 minutes);
-        # failed responder emails are written to their incident's timeline.
+        # Failed responder emails are written to their incident's timeline (retries of emails and
+        # chat webhooks are the core's `opsportal.outbox_sweep`).
         "name": "incidents.retry_notifications",
         "func": "incidents.tasks.retry_notifications",
         "schedule_type": "I",

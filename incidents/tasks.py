@@ -2,16 +2,18 @@
 
 
 def deliver_webhook(delivery_id: int) -> str:
+    # Kept for tasks queued before the outbox was shared (issue 17): same attempt, webhook channel.
     from incidents.services.notifications import webhook_deliver
 
     return webhook_deliver(delivery_id)
 
 
 def retry_notifications() -> int:
-    """Retry due chat webhook deliveries and put failed responder emails on the timeline."""
-    from incidents.services.notifications import email_failures_record, webhook_deliveries_retry
+    """Put failed responder emails on their incident's timeline (the core's outbox sweep retries
+    both emails and chat webhooks)."""
+    from incidents.services.notifications import email_failures_record
 
-    return webhook_deliveries_retry() + email_failures_record()
+    return email_failures_record()
 
 
 def check_response_targets() -> int:

@@ -34,7 +34,8 @@ def daily_gate_reports(*, now: datetime | None = None) -> dict:
         try:
             with transaction.atomic():
                 # The project row lock serialises concurrent runs; the second finds the first's report.
-                project = Project.objects.select_for_update().get(pk=project_id)
+                # NO KEY: inserts that reference the project (incidents, evidence) are not blocked.
+                project = Project.objects.select_for_update(no_key=True).get(pk=project_id)
                 already = EvidenceRecord.objects.filter(
                     project=project, kind=EvidenceKind.GATE_REPORT, created_by__isnull=True,
                     created_at__gte=start, created_at__lt=end,

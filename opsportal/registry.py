@@ -2,7 +2,8 @@
 
 Each app may ship small modules with a known name that the core collects:
 `schedules.py` (SCHEDULES), `phase_evidence.py` (contribute), `gates.py`
-(quality gates), `dashboard.py` (admin home panels) and `demo.py` (seed).
+(quality gates), `dashboard.py` (admin home panels), `outbox.py` (outbound channels)
+and `demo.py` (seed).
 The core never imports an app by name, so apps land independently.
 """
 

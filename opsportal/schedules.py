@@ -12,9 +12,10 @@ SCHEDULES = [
         "minutes": 1,
     },
     {
-        # Email outbox: due retries with back-off, dead letter after the last attempt (any broker).
-        "name": "opsportal.email_outbox_sweep",
-        "func": "opsportal.tasks.sweep_email_outbox",
+        # The outbox (email and chat webhooks): due retries with back-off, dead letter after the
+        # last attempt, on any broker.
+        "name": "opsportal.outbox_sweep",
+        "func": "opsportal.tasks.sweep_outbox",
         "schedule_type": "I",
         "minutes": 1,
     },

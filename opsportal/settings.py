@@ -301,6 +301,9 @@ OPSPORTAL = {
     "EMAIL_MAX_ATTEMPTS": env_int("OPSPORTAL_EMAIL_MAX_ATTEMPTS", 5),
     # ... and the first retry delay (doubling after each failure).
     "EMAIL_RETRY_BASE_SECONDS": env_int("OPSPORTAL_EMAIL_RETRY_BASE_SECONDS", 60),
+    # Chat webhook channel of the same outbox: attempts, and the first retry delay (doubling).
+    "WEBHOOK_MAX_ATTEMPTS": env_int("OPSPORTAL_WEBHOOK_MAX_ATTEMPTS", 5),
+    "WEBHOOK_RETRY_BASE_SECONDS": env_int("OPSPORTAL_WEBHOOK_RETRY_BASE_SECONDS", 60),
 }
 
 # One JSON object per line (time, level, logger, message, request_id, task fields) for the log

@@ -25,14 +25,27 @@ def daily_gate_report() -> dict:
     return fail_if_any(outcome, failed=outcome["failed"], what="daily gate report")
 
 
-def send_notification(notification_id: int) -> str:
-    from opsportal.services.notifications import notification_send
+def outbox_attempt(channel: str, entry_id: int) -> str:
+    """First attempt of an outbox message (queued after the commit that created it)."""
+    from opsportal.services.outbox import outbox_attempt as attempt
 
-    return notification_send(notification_id)
+    return attempt(channel, entry_id)
+
+
+def sweep_outbox() -> int:
+    """Retry due messages of every outbox channel (back-off, dead letter after the last attempt)."""
+    from opsportal.services.outbox import outbox_sweep
+
+    return outbox_sweep()
+
+
+def send_notification(notification_id: int) -> str:
+    # Kept for tasks queued before the outbox was shared (issue 17): same attempt, email channel.
+    return outbox_attempt("email", notification_id)
 
 
 def sweep_email_outbox() -> int:
-    """Retry due emails of the outbox (back-off, dead letter after the last attempt)."""
+    """Retry due emails of the outbox only (back-off, dead letter after the last attempt)."""
     from opsportal.services.notifications import email_outbox_sweep
 
     return email_outbox_sweep()

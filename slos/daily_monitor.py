@@ -40,7 +40,7 @@ def daily_monitor_slo(*, now: datetime | None = None) -> dict:
     for project_id, slug in Project.objects.active().order_by("slug").values_list("pk", "slug"):
         try:
             with transaction.atomic():
-                project = Project.objects.select_for_update().get(pk=project_id)  # serialise concurrent runs
+                project = Project.objects.select_for_update(no_key=True).get(pk=project_id)  # serialise concurrent runs
                 if _ran_today(project, now):
                     outcome["skipped"].append(slug)
                     continue

@@ -36,7 +36,7 @@ def capacity_plan_decide(*, plan: CapacityPlan, approver, decision: str, comment
     from opsportal.services import approval_record
 
     with transaction.atomic():
-        locked = CapacityPlan.objects.select_for_update().select_related("review__project").get(pk=plan.pk)
+        locked = CapacityPlan.objects.select_for_update(of=("self",)).select_related("review__project").get(pk=plan.pk)
         if locked.status == PlanStatus.APPROVED:
             raise ValidationError({"status": "This plan is already approved."})
         approval = approval_record(subject=locked, kind=ApprovalKind.IMPROVEMENT_ACTION, decision=decision,

@@ -16,6 +16,7 @@ from incidents.services.alerts import alert_integration_rotate_token, token_sha2
 from incidents.services.targets import response_targets_reapply
 from opsportal.admin.archive import ArchivableAdmin
 from opsportal.admin.mixins import ReadOnlyAdminMixin, pretty_json
+from opsportal.admin.outbox import OutboxAdmin
 from opsportal.admin.scale import EstimatedCountPaginator, search_exact_first
 
 
@@ -98,13 +99,12 @@ class ProjectRespondersAdmin(ArchivableAdmin, admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
-    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
-    show_full_result_count = False
-    list_display = ["created_at", "incident", "status", "attempts", "next_attempt_at", "delivered_at"]
-    list_filter = ["status", "created_at"]
+class WebhookDeliveryAdmin(OutboxAdmin):
+    """The chat webhook channel of the outbox (the same admin as emails: dead letters re-queueable)."""
+
+    list_display = ["created_at", "incident", *OutboxAdmin.outbox_columns]
     list_select_related = ["incident"]
     search_fields = ["key", "incident__reference"]
-    get_search_results = search_exact_first
+    search_number_fields = []
     search_reference_field = "incident__reference"
+    requeue_label = "webhook delivery(ies)"

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from opsportal.archive import Archivable
-from opsportal.models import Project
+from opsportal.models import OutboxEntry, OutboxStatus, Project
 
 
 class ProjectResponders(Archivable):
@@ -51,38 +51,38 @@ class ProjectResponders(Archivable):
 
 
 class WebhookDeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed (gave up)"
+    """The outbox's states under the names the incidents app used before the outbox was shared
+    (issue 17: `pending` became `queued`, `delivered` became `sent`)."""
+
+    PENDING = OutboxStatus.QUEUED.value, "Queued"
+    DELIVERED = OutboxStatus.SENT.value, "Sent"
+    FAILED = OutboxStatus.FAILED.value, OutboxStatus.FAILED.label
 
 
-class WebhookDelivery(models.Model):
-    """One chat message to post, retried with back-off until delivered or given up.
+class WebhookDelivery(OutboxEntry):
+    """One chat message to post: the webhook channel of the core's outbox (`OutboxEntry`), retried
+    with back-off by the same sweep as email until sent or dead-lettered.
 
     `key` is unique, so an event is posted once however often it is queued.
     """
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="webhook_deliveries")
-    key = models.CharField(max_length=255, unique=True)
     url = models.URLField(max_length=500)
     body = models.JSONField()
-    status = models.CharField(
-        max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING, db_index=True
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(db_index=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(OutboxEntry.Meta):
         verbose_name_plural = "webhook deliveries"
+        permissions = [("requeue_webhookdelivery", "Can queue a dead-lettered webhook delivery again")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=WebhookDeliveryStatus.values), name="webhook_delivery_status_valid"
+                condition=Q(status__in=OutboxStatus.values), name="webhook_delivery_status_valid"
             ),
         ]
+
+    @property
+    def delivered_at(self):
+        """When the post succeeded (the outbox's `sent_at`)."""
+        return self.sent_at
 
     def __str__(self) -> str:
         return f"{self.key} [{self.status}]"

@@ -105,7 +105,7 @@ def _refuse_if_frozen(item: ActionItem, step: str) -> None:
 
 def _lock(item) -> ActionItem:
     pk = item.pk if isinstance(item, ActionItem) else item
-    return ActionItem.objects.select_for_update().select_related("project", "owner").get(pk=pk)
+    return ActionItem.objects.select_for_update(of=("self",)).select_related("project", "owner").get(pk=pk)
 
 
 def action_item_set_status(*, item: ActionItem, status: str, actor, reason: str = "",

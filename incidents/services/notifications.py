@@ -1,7 +1,9 @@
 """Telling responders: email through the core's `notify_once`, and a Slack-compatible webhook.
 
-Both are queued inside the incident's transaction and sent by django-q2 after
-commit. A failed send never touches the incident; it leaves a timeline entry.
+Both are rows of the core's outbox (`opsportal.services.outbox`; channels `email` and `webhook`,
+declared in `incidents/outbox.py` for the webhook): queued inside the incident's transaction, first
+attempted by django-q2 after commit, retried by the one outbox sweep with back-off, dead-lettered
+after the last attempt. A failed send never touches the incident; it leaves a timeline entry.
 """
 
 import json
@@ -10,32 +12,38 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from incidents.models import (
     Incident,
     IncidentEventKind,
     ProjectResponders,
     WebhookDelivery,
-    WebhookDeliveryStatus,
 )
 from opsportal.links import absolute_url, admin_change_url
 from opsportal.outbound import open_url
 from opsportal.services.notifications import notify_once
+from opsportal.services.outbox import CLAIM_FOR, outbox_attempt, outbox_enqueue, outbox_sweep
 
 logger = logging.getLogger(__name__)
 
-MAX_WEBHOOK_ATTEMPTS = 5
+MAX_WEBHOOK_ATTEMPTS = 5  # the default of OPSPORTAL_WEBHOOK_MAX_ATTEMPTS
 WEBHOOK_TIMEOUT_SECONDS = 5
-CLAIM_FOR = timedelta(minutes=5)
+__all__ = ["CLAIM_FOR", "MAX_WEBHOOK_ATTEMPTS", "backoff", "email_failures_record", "max_attempts", "notify_responders",
+           "webhook_deliver", "webhook_deliveries_retry", "webhook_send"]
+
+
+def max_attempts() -> int:
+    return settings.OPSPORTAL.get("WEBHOOK_MAX_ATTEMPTS", MAX_WEBHOOK_ATTEMPTS)
 
 
 def backoff(attempts: int) -> timedelta:
-    """1, 2, 4, 8 minutes between webhook attempts."""
-    return timedelta(minutes=2 ** max(attempts - 1, 0))
+    """1, 2, 4, 8 minutes between webhook attempts by default (OPSPORTAL_WEBHOOK_RETRY_BASE_SECONDS)."""
+    base = settings.OPSPORTAL.get("WEBHOOK_RETRY_BASE_SECONDS", 60)
+    return timedelta(seconds=base * 2 ** max(attempts - 1, 0))
 
 
 def incident_admin_url(incident: Incident) -> str:
@@ -65,13 +73,13 @@ def notify_responders(incident: Incident, *, event: str, headline: str) -> None:
         delivery, created = WebhookDelivery.objects.get_or_create(
             key=key[:255],
             defaults={
-                "incident": incident, "url": responders.webhook_url, "next_attempt_at": timezone.now(),
+                "incident": incident, "url": responders.webhook_url,
                 "body": {"text": f"*{subject}*\n{url}", "incident": incident.reference, "event": event,
                          "severity": incident.severity, "status": incident.status},
             },
         )
         if created:
-            transaction.on_commit(lambda: async_task("incidents.tasks.deliver_webhook", delivery.pk))
+            outbox_enqueue("webhook", delivery.pk)
 
 
 def _post_json(url: str, body: dict) -> None:
@@ -85,65 +93,35 @@ def _post_json(url: str, body: dict) -> None:
             raise urllib.error.HTTPError(url, response.status, "unexpected status", response.headers, None)
 
 
-def webhook_deliver(delivery_id: int, now: datetime | None = None) -> str:
-    """Post one queued chat message if it is due. A failure schedules the next attempt
-    (back-off) and writes a timeline entry on the first and the last failure."""
+def webhook_send(delivery: WebhookDelivery) -> None:
+    """The webhook channel's send: one POST, bounded by WEBHOOK_TIMEOUT_SECONDS; raises on failure."""
+    _post_json(delivery.url, delivery.body)
+
+
+def webhook_failure_record(delivery: WebhookDelivery, error: str, gave_up: bool) -> None:
+    """A timeline entry on the first and the last failed attempt (the outbox calls it inside the
+    transaction that records the failure)."""
     from incidents.services.timeline import record_event
 
-    now = now or timezone.now()
-    # Claim the attempt first, so two workers (the after-commit task and the retry schedule) never
-    # post the same message at once; a worker that dies mid-attempt is retried after the claim lapses.
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id, status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=now,
-    ).update(next_attempt_at=now + CLAIM_FOR)
-    delivery = WebhookDelivery.objects.get(pk=delivery_id)
-    if not claimed:
-        return delivery.status
-    try:
-        _post_json(delivery.url, delivery.body)
-        error = ""
-    except (OSError, ValueError, urllib.error.URLError) as exc:
-        error = f"{exc.__class__.__name__}: {exc}"[:1000]
-    with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.status != WebhookDeliveryStatus.PENDING:
-            return delivery.status
-        delivery.attempts += 1
-        if not error:
-            delivery.status = WebhookDeliveryStatus.DELIVERED
-            delivery.delivered_at = now
-            delivery.last_error = ""
-        else:
-            delivery.last_error = error
-            gave_up = delivery.attempts >= MAX_WEBHOOK_ATTEMPTS
-            if gave_up:
-                delivery.status = WebhookDeliveryStatus.FAILED
-            else:
-                delivery.next_attempt_at = now + backoff(delivery.attempts)
-            if delivery.attempts == 1 or gave_up:
-                what = "gave up" if gave_up else f"will retry at {delivery.next_attempt_at:%H:%M:%S %Z}"
-                record_event(
-                    delivery.incident, kind=IncidentEventKind.NOTIFICATION_FAILURE,
-                    text=f"Chat webhook for '{delivery.body.get('event')}' failed ({error}); {what}.",
-                    data={"delivery_id": delivery.pk, "attempts": delivery.attempts, "error": error},
-                )
-            logger.warning("webhook delivery %s failed (attempt %s): %s", delivery.key, delivery.attempts, error)
-        delivery.save(update_fields=["attempts", "status", "delivered_at", "last_error", "next_attempt_at"])
-    return delivery.status
+    if delivery.attempts == 1 or gave_up:
+        what = "gave up" if gave_up else f"will retry at {delivery.next_attempt_at:%H:%M:%S %Z}"
+        record_event(
+            delivery.incident, kind=IncidentEventKind.NOTIFICATION_FAILURE,
+            text=f"Chat webhook for '{delivery.body.get('event')}' failed ({error}); {what}.",
+            data={"delivery_id": delivery.pk, "attempts": delivery.attempts, "error": error},
+        )
+
+
+def webhook_deliver(delivery_id: int, now: datetime | None = None) -> str:
+    """Post one queued chat message if it is due (the outbox's attempt, webhook channel); returns
+    the row's status afterwards. A failure schedules the next attempt (back-off) and writes a
+    timeline entry on the first and the last failure."""
+    return outbox_attempt("webhook", delivery_id, now=now)
 
 
 def webhook_deliveries_retry(now: datetime | None = None) -> int:
-    """Attempt every pending delivery that is due (the minutely schedule). Returns how many were tried."""
-    now = now or timezone.now()
-    due = WebhookDelivery.objects.filter(status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=now)
-    tried = 0
-    for delivery_id in due.values_list("pk", flat=True):
-        try:
-            webhook_deliver(delivery_id, now=now)
-        except Exception:
-            logger.exception("webhook delivery %s crashed", delivery_id)
-        tried += 1
-    return tried
+    """Attempt every queued delivery that is due (the outbox sweep, webhook channel only)."""
+    return outbox_sweep(now=now, channels=["webhook"])
 
 
 def email_failures_record(now: datetime | None = None, lookback: timedelta = timedelta(days=2)) -> int:

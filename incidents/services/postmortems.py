@@ -117,7 +117,7 @@ def postmortem_create(*, incident: Incident, actor=None, owner=None, required_re
     incident commander. `required_reason` defaults to the rule that requires it, if any.
     """
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().select_related("project").get(pk=incident.pk)
+        incident = Incident.objects.select_for_update(of=("self",)).select_related("project").get(pk=incident.pk)
         existing = Postmortem.objects.filter(incident=incident).first()
         if existing is not None:
             return existing, False
@@ -198,7 +198,10 @@ def postmortems_ensure_required(now=None) -> int:
 
 def _lock(postmortem) -> Postmortem:
     pk = postmortem.pk if isinstance(postmortem, Postmortem) else postmortem
-    return Postmortem.objects.select_for_update().select_related("incident", "project").get(pk=pk)
+    return (
+        Postmortem.objects.select_for_update(of=("self", "incident"))
+        .select_related("incident", "project").get(pk=pk)
+    )
 
 
 def postmortem_update(*, postmortem: Postmortem, actor, changes: dict, owner=..., co_authors=None,

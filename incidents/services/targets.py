@@ -63,7 +63,7 @@ def response_targets_reapply(severity: str | None = None) -> int:
         incidents = incidents.filter(severity=severity)
     for incident in incidents:
         with transaction.atomic():
-            locked = Incident.objects.select_for_update().select_related("project").get(pk=incident.pk)
+            locked = Incident.objects.select_for_update(of=("self",)).select_related("project").get(pk=incident.pk)
             before = {name: getattr(locked, name) for name in ("acknowledge_due_at", "resolve_due_at")}
             changed = refresh_due_times(locked)
             if changed:
@@ -83,7 +83,7 @@ def _record_breach(incident_id: int, now: datetime) -> list[str]:
 
     recorded = []
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().select_related("project").get(pk=incident_id)
+        incident = Incident.objects.select_for_update(of=("self",)).select_related("project").get(pk=incident_id)
         if not incident.is_open:
             return recorded
         checks = [

@@ -85,7 +85,10 @@ def training_complete(*, assignment: TrainingAssignment, actor, now=None) -> Tra
     """The assignee marks the training done; the time and the version they read are kept."""
     if actor is None or actor.pk != assignment.user_id:
         raise PermissionDenied("Only the person a training is assigned to can complete it.")
-    assignment = TrainingAssignment.objects.select_for_update().select_related("article").get(pk=assignment.pk)
+    assignment = (
+        TrainingAssignment.objects.select_for_update(of=("self", "article"))
+        .select_related("article").get(pk=assignment.pk)
+    )
     if assignment.is_completed:
         return assignment
     now = now or timezone.now()

@@ -11,9 +11,9 @@ from opsportal.access.admin import MembershipInline, save_membership_formset
 from opsportal.access.models import ProjectMembership
 from opsportal.access.services import membership_grant
 from opsportal.admin import api_tokens, bulk, users  # noqa: F401 (registers their ModelAdmins)
-from opsportal.admin.bulk import bulk_capable
 from opsportal.admin.forms import EscalatePhaseForm
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text, pretty_json
+from opsportal.admin.outbox import OutboxAdmin
 from opsportal.admin.scale import LARGE_LIST_PER_PAGE, EstimatedCountPaginator, IndexedValuesFilter, search_exact_first
 from opsportal.models import (
     Approval,
@@ -214,28 +214,10 @@ class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The email outbox: queued, sent and dead-lettered (`failed`) messages; Managers can queue a
-    dead letter again once the cause (SMTP settings, a bad address) is fixed."""
+class NotificationAdmin(OutboxAdmin):
+    """The email channel of the outbox: queued, sent and dead-lettered (`failed`) messages; Managers
+    can queue a dead letter again once the cause (SMTP settings, a bad address) is fixed."""
 
-    paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
-    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
-    show_full_result_count = False
-    list_display = ["created_at", "subject", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
-    list_filter = ["status", "created_at"]
-    actions = ["requeue"]
-
-    @admin.action(description="Queue the selected dead-lettered emails again", permissions=["requeue"])
-    @bulk_capable(operation="opsportal.bulk.notification_requeue_one", label="Queue dead-lettered emails again")
-    def requeue(self, request, queryset):
-        from opsportal.services.notifications import notification_requeue
-
-        count = sum(notification_requeue(notification=n) for n in queryset)
-        self.message_user(request, f"{count} email(s) queued again; the outbox sweep sends them within a minute.")
-
-    def has_requeue_permission(self, request):
-        return request.user.has_perm("opsportal.requeue_notification")
+    list_display = ["created_at", "subject", *OutboxAdmin.outbox_columns]
     search_fields = ["key", "subject", "recipients"]
-    get_search_results = search_exact_first
-    search_number_fields = ["id"]
-    date_hierarchy = "created_at"
+    requeue_label = "email(s)"

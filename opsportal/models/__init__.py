@@ -12,6 +12,7 @@ from opsportal.models.chain import ORG_CHAIN, ChainHead, ChainLink, ManifestRevi
 from opsportal.models.evidence import EvidenceKind, EvidenceRecord, EvidenceSource
 from opsportal.models.heartbeat import WorkerHeartbeat
 from opsportal.models.notifications import Notification, NotificationStatus
+from opsportal.models.outbox import OutboxEntry, OutboxStatus
 from opsportal.models.projects import Project, Service, ServiceTier
 from opsportal.models.validation import Manifest, ValidationEntry, ValidationResult
 
@@ -35,6 +36,8 @@ __all__ = [
     "Manifest",
     "Notification",
     "NotificationStatus",
+    "OutboxEntry",
+    "OutboxStatus",
     "Project",
     "Service",
     "ServiceTier",

@@ -7,13 +7,17 @@ from django.utils import timezone
 from opsportal.actors import recorded_person
 from opsportal.models import EvidenceSource, Manifest, ManifestRevision, Project, ValidationEntry, ValidationResult
 from opsportal.models.evidence import phase_validator
-from opsportal.services.chain import chain_append_record
+from opsportal.services.chain import _locked_head, chain_append_record
 from opsportal.services.evidence import DEFAULT_PHASE, log_evidence
 
 ESCALATION_CHECK = "phase.escalation"
 
 
 def _locked_manifest(project: Project) -> Manifest:
+    # One lock order: the project's chain head, then its manifest. Every manifest change appends to
+    # the chain, and writers that append evidence first (the gate report) already hold the head; a
+    # manifest-then-head writer beside them deadlocked under the issue 17 load test.
+    _locked_head(project.pk)
     Manifest.objects.get_or_create(project=project)
     return Manifest.objects.select_for_update().get(project=project)
 

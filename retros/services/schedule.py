@@ -84,7 +84,7 @@ def schedule_retros(*, project: Project, start, cadence: str, count, facilitator
     first, last = starts[0], starts[-1]
     with transaction.atomic():
         # One scheduler per project at a time: the overlap check and the insert must not race.
-        Project.objects.select_for_update().filter(pk=project.pk).first()
+        Project.objects.select_for_update(no_key=True).filter(pk=project.pk).first()
         identical = (RetroSeries.objects.active()
                      .filter(project=project, cadence=cadence, start=first, count=count).first())
         if identical is not None:

@@ -35,7 +35,7 @@ def slo_evaluate(*, slo: SLO, now: datetime | None = None, totals=None) -> SLORe
     """
     now = now or timezone.now()
     with transaction.atomic():
-        slo = SLO.objects.select_for_update().get(pk=slo.pk)
+        slo = SLO.objects.select_for_update(no_key=True).get(pk=slo.pk)
         tiers = list(slo.tiers.all())
         report = slo_report(slo, now, extra_windows=[d for t in tiers for d in (t.long_window, t.short_window)],
                             totals=totals)

@@ -130,7 +130,7 @@ def measurements_ingest(*, slo: SLO, rows, actor=None) -> IngestResult:
     starts = [m.start for m in parsed]
     with transaction.atomic():
         # One ingestion per SLO at a time: the rollup deltas below depend on the rows read here.
-        SLO.objects.select_for_update().filter(pk=slo.pk).values_list("pk", flat=True).first()
+        SLO.objects.select_for_update(no_key=True).filter(pk=slo.pk).values_list("pk", flat=True).first()
         existing = {
             row["start"]: row
             for row in SLIMeasurement.objects.filter(slo=slo, start__gte=min(starts), start__lte=max(starts))

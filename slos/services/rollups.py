@@ -79,7 +79,7 @@ def rollups_rebuild(*, slo: SLO, batch: int = 5000) -> int:
     Returns the number of buckets written.
     """
     with transaction.atomic():
-        SLO.objects.select_for_update().filter(pk=slo.pk).first()  # no ingestion while we rebuild
+        SLO.objects.select_for_update(no_key=True).filter(pk=slo.pk).first()  # no ingestion while we rebuild
         first_end = SLIMeasurement.objects.filter(slo=slo).order_by("end").values_list("end", flat=True).first()
         if first_end is None:
             return 0

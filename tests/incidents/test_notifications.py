@@ -81,7 +81,7 @@ def test_declare_emails_responders_and_posts_to_chat(project, chat, django_captu
     assert len(server.received) == 1
     assert server.received[0]["text"].startswith("*[SEV1] SHOP-1")
     assert server.received[0]["event"] == "declared"
-    assert WebhookDelivery.objects.get().status == "delivered"
+    assert WebhookDelivery.objects.get().status == "sent"
     assert not incident.events.filter(kind=IncidentEventKind.NOTIFICATION_FAILURE).exists()
 
 
@@ -105,7 +105,7 @@ def test_webhook_fails_then_succeeds_with_back_off(project, chat, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         incident = declare(project)
     delivery = WebhookDelivery.objects.get()
-    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert (delivery.status, delivery.attempts) == ("queued", 1)
     assert "HTTPError" in delivery.last_error
     failure = incident.events.get(kind=IncidentEventKind.NOTIFICATION_FAILURE)
     assert "will retry" in failure.text
@@ -113,9 +113,9 @@ def test_webhook_fails_then_succeeds_with_back_off(project, chat, django_capture
     assert webhook_deliveries_retry(now=timezone.now()) == 0
     assert webhook_deliveries_retry(now=delivery.next_attempt_at + timedelta(seconds=1)) == 1
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == ("delivered", 2)
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
     assert len(server.received) == 2
-    assert webhook_deliver(delivery.pk, now=delivery.next_attempt_at + timedelta(hours=1)) == "delivered"
+    assert webhook_deliver(delivery.pk, now=delivery.next_attempt_at + timedelta(hours=1)) == "sent"
     assert len(server.received) == 2  # delivered once, never again
     # The incident was never touched by the failure.
     assert Incident.objects.get().status == "triage"

@@ -75,3 +75,25 @@ def test_plain_text_drf_tokens_are_converted_and_keep_working(viewer, project):
     converted = ApiToken.objects.get(user=viewer)
     assert converted.digest == hash_token(old.key) and converted.expiry is None
     assert client_with(old.key).get("/api/v1/projects/").status_code == 200
+
+
+def test_a_token_is_checked_with_one_query_however_many_tokens_the_user_has(
+    operator, project, django_assert_num_queries, time_machine,
+):
+    """issue 17 load test: knox scanned all the user's other tokens on every request (a second
+    query per API call); only the presented token is checked now, and still deleted once expired."""
+    from opsportal.api.authentication import TokenOrBearerAuthentication
+
+    time_machine.move_to("2027-03-01 12:00Z", tick=False)
+    for n in range(5):
+        api_token_create(user=operator, name=f"other {n}", expires_in=timedelta(hours=1))
+    _, secret = api_token_create(user=operator, name="CI", expires_in=timedelta(days=1))
+    _, short = api_token_create(user=operator, name="short", expires_in=timedelta(hours=1))
+    time_machine.move_to("2027-03-01 14:00Z", tick=False)  # the other tokens and `short` expired
+    auth = TokenOrBearerAuthentication()
+    with django_assert_num_queries(1):
+        user, token = auth.authenticate_credentials(secret.encode())
+    assert (user, token.name) == (operator, "CI")
+    assert client_with(short).get("/api/v1/projects/").status_code == 401
+    assert not ApiToken.objects.filter(name="short").exists()  # deleted when presented expired
+    assert ApiToken.objects.filter(name__startswith="other").count() == 5  # refused when presented

@@ -11,7 +11,6 @@ from opsportal.services.notifications import (
     backoff,
     email_outbox_sweep,
     notification_requeue,
-    notification_send,
 )
 
 T0 = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
@@ -74,14 +73,16 @@ def test_dead_letter_after_the_last_attempt_and_requeue(db, settings):
 
 def test_one_broken_row_does_not_stop_the_sweep(db):
     first, second = queued("a"), queued("b")
-    real = notification_send
+    from opsportal.services import outbox
 
-    def crash_on_first(notification_id, now=None):
-        if notification_id == first.pk:
+    real = outbox.outbox_attempt
+
+    def crash_on_first(channel, entry_id, now=None):
+        if entry_id == first.pk:
             raise RuntimeError("bug")
-        return real(notification_id, now=now)
+        return real(channel, entry_id, now=now)
 
-    with mock.patch("opsportal.services.notifications.notification_send", side_effect=crash_on_first):
+    with mock.patch("opsportal.services.outbox.outbox_attempt", side_effect=crash_on_first):
         assert email_outbox_sweep(now=T0) == 2
     second.refresh_from_db()
     assert second.status == "sent"
@@ -105,10 +106,10 @@ def test_admin_shows_dead_letters_and_managers_requeue_them(client, manager, ope
     client.force_login(operator)
     page = client.get("/admin/opsportal/notification/?status__exact=failed")
     assert page.status_code == 200 and b"SMTPRecipientsRefused" in page.content
-    assert b"Queue the selected dead-lettered emails again" not in page.content
+    assert b"Queue the selected dead letters (failed) again" not in page.content
     client.force_login(manager)
     page = client.get("/admin/opsportal/notification/?status__exact=failed")
-    assert b"Queue the selected dead-lettered emails again" in page.content
+    assert b"Queue the selected dead letters (failed) again" in page.content
     response = client.post("/admin/opsportal/notification/", {"action": "requeue", "_selected_action": [dead.pk]})
     assert response.status_code == 302
     dead.refresh_from_db()

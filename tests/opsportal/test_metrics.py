@@ -100,7 +100,7 @@ def test_values_come_from_the_stored_snapshots(project, service, operator):
     assert value(scrape, "opsportal_worker_heartbeat_age_seconds") == 42
     assert value(scrape, "opsportal_email_outbox", status="queued") == 1
     assert value(scrape, "opsportal_email_outbox", status="failed") == 1
-    assert value(scrape, "opsportal_webhook_outbox", status="pending") == 0
+    assert value(scrape, "opsportal_webhook_outbox", status="queued") == 0
     assert value(scrape, "opsportal_tasks_failed") == 0
 
 
