@@ -238,6 +238,15 @@ class SLO(Archivable):
     def __str__(self) -> str:
         return f"{self.project.slug}/{self.slug}" if self.project_id else self.slug
 
+    # Hook of opsportal.archive: an archived SLO is never evaluated again, so its open burn alerts are
+    # resolved now rather than left firing for ever (the archive evidence says why).
+    def on_archive(self, *, actor, now, reason):
+        from django.db.models import F
+        from django.db.models.functions import Greatest
+
+        self.alerts.filter(resolved_at__isnull=True).update(resolved_at=Greatest(F("fired_at"), now))
+        return ()
+
     def clean(self):
         errors = {}
         if self.service_id and self.project_id and self.service.project_id != self.project_id:

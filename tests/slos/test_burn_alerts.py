@@ -150,3 +150,15 @@ def test_one_failing_slo_does_not_stop_the_others(make_slo, monkeypatch):
     monkeypatch.setattr(evaluation, "slo_report", flaky)
     assert evaluate_all(now=NOW) == {"evaluated": 1, "failed": 1}
     assert SLOAlert.objects.filter(slo=good).exists()
+
+
+def test_archiving_an_slo_resolves_its_open_alerts(make_slo, manager):
+    from opsportal import archive as archiving
+
+    slo = make_slo()
+    burn(slo, 120_000, 1_800, 10_000, 150)
+    slo_evaluate(slo=slo, now=NOW)
+    assert SLOAlert.objects.open().filter(slo=slo).count() == 4
+    archiving.archive(slo, manager, "service retired", now=NOW + HOUR)
+    assert not SLOAlert.objects.open().filter(slo=slo).exists()
+    assert set(SLOAlert.objects.filter(slo=slo).values_list("resolved_at", flat=True)) == {NOW + HOUR}
