@@ -1,0 +1,5 @@
+from oncall.api.views import ScheduleViewSet
+
+
+def register(router):
+    router.register("schedules", ScheduleViewSet, basename="oncall-schedule")

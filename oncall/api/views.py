@@ -1,0 +1,90 @@
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from oncall.api import serializers as s
+from oncall.models import LayerParticipant, OnCallSchedule, ScheduleLayer
+from oncall.rotation import MAX_RANGE, ScheduleClock
+from oncall.services import schedule_create
+from opsportal.api.errors import validation_error_detail
+
+
+def _instant_dict(moment):
+    return moment.isoformat() if moment else None
+
+
+class ScheduleViewSet(viewsets.ModelViewSet):
+    """On-call schedules: layers of rotations and overrides; `oncall` and `shifts` compute who answers."""
+
+    queryset = OnCallSchedule.objects.select_related("project").prefetch_related(
+        Prefetch("layers", queryset=ScheduleLayer.objects.order_by("position", "pk").prefetch_related(
+            Prefetch("participants", queryset=LayerParticipant.objects.select_related("user")))),
+    )
+    serializer_class = s.ScheduleSerializer
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    action_permissions = {
+        "oncall": ["oncall.view_oncallschedule"],
+        "shifts": ["oncall.view_oncallschedule"],
+    }
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        layers = [s.LayerSerializer().to_model_fields(layer) for layer in data["layers"]]
+        try:
+            schedule = schedule_create(project=data.get("project"), name=data["name"], time_zone=data["time_zone"],
+                                       description=data.get("description", ""), layers=layers,
+                                       actor=self.request.user)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(validation_error_detail(exc)) from exc
+        serializer.instance = self.get_queryset().get(pk=schedule.pk)
+
+    @extend_schema(parameters=[OpenApiParameter("at", OpenApiTypes.DATETIME, required=False)],
+                   responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def oncall(self, request, pk=None):
+        """Who is on call at `at` (default now): per layer, the override if any, and the answer."""
+        schedule = self.get_object()
+        at = s.parse_instant(request.query_params["at"], "at") if "at" in request.query_params else timezone.now()
+        answer = ScheduleClock(schedule, start=at, end=at + timedelta(microseconds=1)).oncall_at(at)
+        override = answer["override"]
+        return Response({
+            "schedule": schedule.pk, "at": at.isoformat(), "time_zone": schedule.time_zone,
+            "layers": [{"name": layer.name, "position": layer.position,
+                        "oncall": shift.user.get_username() if shift else None,
+                        "shift_start": _instant_dict(shift and shift.start),
+                        "shift_end": _instant_dict(shift and shift.end)} for layer, shift in answer["layers"]],
+            "override": s.OverrideSerializer(override).data if override else None,
+            "oncall": answer["user"].get_username() if answer["user"] else None,
+        })
+
+    @extend_schema(parameters=[OpenApiParameter("from", OpenApiTypes.DATETIME, required=True),
+                               OpenApiParameter("to", OpenApiTypes.DATETIME, required=True)],
+                   responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def shifts(self, request, pk=None):
+        """Shifts in [from, to) (at most 93 days): per layer, the overrides, and the merged `final` answer
+        (entries with `user: null` are gaps with nobody on call)."""
+        schedule = self.get_object()
+        start = s.parse_instant(request.query_params.get("from"), "from")
+        end = s.parse_instant(request.query_params.get("to"), "to")
+        if end <= start:
+            raise serializers.ValidationError({"to": ["Must be after `from`."]})
+        if end - start > MAX_RANGE:
+            raise serializers.ValidationError({"to": [f"At most {MAX_RANGE.days} days after `from`."]})
+        clock = ScheduleClock(schedule, start=start, end=end)
+        return Response({
+            "schedule": schedule.pk, "from": start.isoformat(), "to": end.isoformat(),
+            "time_zone": schedule.time_zone,
+            "layers": [{"name": layer.name, "position": layer.position,
+                        "shifts": [shift.as_dict() for shift in shifts]}
+                       for layer, shifts in clock.layer_shifts(start, end)],
+            "overrides": s.OverrideSerializer(clock.overrides, many=True).data,
+            "final": [shift.as_dict() for shift in clock.final(start, end)],
+        })
