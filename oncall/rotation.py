@@ -33,7 +33,7 @@ class Shift:
     override: bool = False
 
     def as_dict(self) -> dict:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(),
+        return {"start": self.start.astimezone(UTC).isoformat(), "end": self.end.astimezone(UTC).isoformat(),
                 "user": self.user.get_username() if self.user else None,
                 "layer": self.layer or None, "override": self.override}
 

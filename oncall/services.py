@@ -21,6 +21,8 @@ def schedule_create(*, project, name: str, time_zone: str, layers: list[dict], d
     schedule = OnCallSchedule(project=project, name=name, time_zone=time_zone, description=description,
                               created_by=actor)
     _check(actor, "oncall.add_oncallschedule", schedule)
+    if OnCallSchedule.objects.filter(project=project, name=name).exists():
+        raise ValidationError({"name": "A schedule with this name already exists here."})
     schedule.full_clean()
     schedule.save()
     for position, spec in enumerate(layers):

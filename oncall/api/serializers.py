@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
@@ -30,7 +30,7 @@ def parse_instant(value: str | None, field: str) -> datetime:
                                                    "e.g. 2026-03-02T09:00:00+01:00."]}) from exc
     if moment.tzinfo is None:
         raise serializers.ValidationError({field: ["Include the offset (Z or +01:00)."]})
-    return moment
+    return moment.astimezone(UTC)
 
 
 class LayerSerializer(serializers.Serializer):
