@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from oncall.models import OnCallSchedule
 from oncall.services import override_create
-from tests.factories import ProjectFactory
+from tests.factories import ProjectFactory, UserFactory
 from tests.memberships import member
 
 URL = "/api/v1/schedules/"
@@ -181,3 +181,19 @@ def test_list_and_shifts_query_counts_are_constant(api_as, manager, project, peo
     with CaptureQueriesContext(connection) as quarter:
         client.get(f"{URL}{pk}/shifts/", {"from": "2026-04-01T00:00:00Z", "to": "2026-07-01T00:00:00Z"})
     assert len(quarter) == len(week)
+
+
+def test_organisation_wide_schedule_is_for_organisation_managers(api_as, manager, operator, viewer, project,
+                                                                  people):
+    from tests.memberships import member
+    project_manager = UserFactory(username="pm", is_staff=True)
+    member(project_manager, project, "manager")  # a Manager of shop only, no organisation group
+    assert api_as(project_manager).post(URL, body(project=None, name="Org"), format="json").status_code == 403
+    assert api_as(project_manager).post(URL, body(name="Shop's"), format="json").status_code == 201
+    assert api_as(operator).post(URL, body(project=None, name="Org"), format="json").status_code == 403
+    response = api_as(manager).post(URL, body(project=None, name="Org"), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["project"] is None
+    pk = response.json()["id"]
+    assert api_as(viewer).get(f"{URL}{pk}/oncall/", {"at": "2026-04-01T10:00:00Z"}).json()["oncall"] == "bob"
+    assert api_as(operator).delete(f"{URL}{pk}/").status_code == 403
