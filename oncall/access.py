@@ -13,3 +13,11 @@ ACCESS = {
     "LayerParticipant": scoped("layer__schedule__project", configuration=True, open_when_null=True),
     "ScheduleOverride": scoped("schedule__project", open_when_null=True),
 }
+
+ACCESS.update({
+    "EscalationPolicy": scoped("project", configuration=True),
+    "EscalationStep": scoped("policy__project", configuration=True),
+    "Escalation": scoped("incident__project"),
+    "EscalationFire": scoped("escalation__incident__project"),
+    "AckLinkUse": scoped("incident__project"),
+})

@@ -142,3 +142,122 @@ class ScheduleOverride(models.Model):
     def clean(self):
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": "The end must be after the start."})
+
+
+# --- Escalation ---------------------------------------------------------------------------------
+
+DEFAULT_SEVERITIES = ["SEV1", "SEV2", "SEV3"]
+
+
+def default_severities():
+    return list(DEFAULT_SEVERITIES)
+
+
+def validate_severities(value) -> None:
+    allowed = {f"SEV{i}" for i in range(1, 6)}
+    if not isinstance(value, list) or not value or any(v not in allowed for v in value):
+        raise ValidationError("A non-empty list of SEV1 ... SEV5.")
+
+
+class EscalationTarget(models.TextChoices):
+    SCHEDULE = "schedule", "Whoever is on call in a schedule"
+    USERS = "users", "Specific people"
+    MANAGERS = "managers", "The project's Managers"
+
+
+class EscalationPolicy(models.Model):
+    """Who is paged, in which order, until someone acknowledges. A policy with a service answers
+    that service's incidents; one without answers the project's other incidents."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="escalation_policies")
+    service = models.ForeignKey("opsportal.Service", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="escalation_policies",
+                                help_text="Blank: the project's incidents without a service policy.")
+    name = models.CharField(max_length=200)
+    severities = models.JSONField(default=default_severities, validators=[validate_severities],
+                                  help_text='Severities that start this policy, e.g. ["SEV1", "SEV2", "SEV3"].')
+    repeats = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(9)],
+                                               help_text="Run the whole policy again this many times (0-9).")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "name", "pk"]
+        verbose_name_plural = "escalation policies"
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="oncall_policy_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.service_id and self.project_id and self.service.project_id != self.project_id:
+            raise ValidationError({"service": "The service belongs to another project."})
+
+
+class EscalationStep(models.Model):
+    """Notify someone, then wait `wait_minutes` before the next step."""
+
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(default=0)
+    target = models.CharField(max_length=16, choices=EscalationTarget.choices)
+    schedule = models.ForeignKey(OnCallSchedule, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="escalation_steps")
+    users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    wait_minutes = models.PositiveSmallIntegerField(default=15, validators=[MinValueValidator(1),
+                                                                            MaxValueValidator(1440)])
+
+    class Meta:
+        ordering = ["policy", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["policy", "position"], name="oncall_step_unique_position")]
+
+    def __str__(self) -> str:
+        return f"{self.position + 1}. {self.get_target_display()}, then wait {self.wait_minutes} min"
+
+    def clean(self):
+        if self.target == EscalationTarget.SCHEDULE and not self.schedule_id:
+            raise ValidationError({"schedule": "A schedule step needs a schedule."})
+
+
+class Escalation(models.Model):
+    """One incident's run through its policy: where it is and when the next step is due."""
+
+    incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, related_name="escalation")
+    policy = models.ForeignKey(EscalationPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField()
+    cycle = models.PositiveSmallIntegerField(default=0)
+    next_position = models.PositiveSmallIntegerField(default=0)
+    next_fire_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=32, blank=True)
+    reached_last_step = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["stopped_at", "next_fire_at"], name="oncall_escalation_due")]
+
+    def __str__(self) -> str:
+        return f"Escalation of incident {self.incident_id}"
+
+
+class EscalationFire(models.Model):
+    """A step that fired: unique per (escalation, round, step), so a step pages once whatever the workers do."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="fires")
+    cycle = models.PositiveSmallIntegerField()
+    position = models.PositiveSmallIntegerField()
+    fired_at = models.DateTimeField()
+    recipients = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["escalation", "fired_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["escalation", "cycle", "position"],
+                                               name="oncall_fire_once")]
+
+
+class AckLinkUse(models.Model):
+    """A used one-time acknowledge link (its nonce): a second use is refused."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField()
