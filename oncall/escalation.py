@@ -90,7 +90,8 @@ def chat_payload(incident, *, step_label: str, recipients: list, url: str) -> di
     """What the chat webhook receives for a page (Slack/Mattermost-compatible `text`; docs/oncall.md)."""
     names = ", ".join(u.get_username() for u in recipients) or "nobody (no one on call)"
     return {
-        "text": f"*[{incident.severity}] {incident.reference}: {incident.title}*\nPaging {names} ({step_label}).\n{url}",
+        "text": (f"*[{incident.severity}] {incident.reference}: {incident.title}*\n"
+                 f"Paging {names} ({step_label}).\n{url}"),
         "event": "page", "incident": incident.reference, "severity": incident.severity,
         "status": incident.status, "step": step_label, "paged": [u.get_username() for u in recipients],
     }
