@@ -2,8 +2,18 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
 
-from oncall.models import LayerParticipant, OnCallSchedule, ScheduleLayer, ScheduleOverride
+from oncall.models import (
+    Escalation,
+    EscalationFire,
+    EscalationPolicy,
+    EscalationStep,
+    LayerParticipant,
+    OnCallSchedule,
+    ScheduleLayer,
+    ScheduleOverride,
+)
 from oncall.selectors import upcoming_tables
+from opsportal.admin.mixins import ReadOnlyAdminMixin
 
 
 class ScheduleLayerInline(admin.TabularInline):
@@ -95,3 +105,40 @@ class ScheduleOverrideAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    extra = 1
+    fields = ["position", "target", "schedule", "users", "wait_minutes"]
+    raw_id_fields = ["users"]
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "project", "service", "severities", "repeats", "active"]
+    list_filter = ["project", "active"]
+    list_select_related = ["project", "service"]
+    search_fields = ["name"]
+    fields = ["project", "service", "name", "severities", "repeats", "active"]
+    inlines = [EscalationStepInline]
+
+
+class EscalationFireInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = EscalationFire
+    extra = 0
+    fields = ["fired_at", "cycle", "position", "recipients"]
+    readonly_fields = fields
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The escalation trail of each incident: which step paged whom and when, and why it stopped."""
+
+    list_display = ["incident", "policy", "started_at", "cycle", "next_position", "next_fire_at", "stopped_at",
+                    "stop_reason", "reached_last_step"]
+    list_filter = ["stop_reason", "reached_last_step"]
+    list_select_related = ["incident", "policy"]
+    search_fields = ["incident__reference"]
+    date_hierarchy = "started_at"
+    inlines = [EscalationFireInline]

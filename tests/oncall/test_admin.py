@@ -52,3 +52,20 @@ def test_operator_sees_but_cannot_add_a_schedule(client, operator, project, peop
         "project": project.pk, "name": "Sneaky", "time_zone": "UTC"})
     assert response.status_code == 403
     assert not OnCallSchedule.objects.exists()
+
+
+def test_escalation_trail_is_in_the_admin(client, manager, project, people, django_capture_on_commit_callbacks):
+    from incidents.services import incident_declare
+    from oncall.models import Escalation, EscalationPolicy, EscalationStep, EscalationTarget
+
+    policy = EscalationPolicy.objects.create(project=project, name="Default")
+    step = EscalationStep.objects.create(policy=policy, position=0, target=EscalationTarget.USERS, wait_minutes=5)
+    step.users.set([people["carol"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = incident_declare(project=project, title="Down", severity="SEV2")
+    escalation = Escalation.objects.get(incident=incident)
+    login(client, manager)
+    response = client.get(reverse("admin:oncall_escalation_change", args=[escalation.pk]))
+    assert response.status_code == 200
+    assert "carol" in response.content.decode()
+    assert client.get(reverse("admin:oncall_escalationpolicy_change", args=[policy.pk])).status_code == 200
