@@ -21,3 +21,9 @@ ACCESS.update({
     "EscalationFire": scoped("escalation__incident__project"),
     "AckLinkUse": scoped("incident__project"),
 })
+
+ACCESS.update({
+    "StatusUpdate": scoped("incident__project"),
+    # Who receives updates (external addresses included) is configuration: Managers.
+    "StatusSubscriber": scoped("project", configuration=True),
+})

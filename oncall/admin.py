@@ -11,6 +11,8 @@ from oncall.models import (
     OnCallSchedule,
     ScheduleLayer,
     ScheduleOverride,
+    StatusSubscriber,
+    StatusUpdate,
 )
 from oncall.selectors import upcoming_tables
 from opsportal.admin.mixins import ReadOnlyAdminMixin
@@ -142,3 +144,24 @@ class EscalationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["incident__reference"]
     date_hierarchy = "started_at"
     inlines = [EscalationFireInline]
+
+
+@admin.register(StatusUpdate)
+class StatusUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Posted through the API or the service (they notify subscribers); read here."""
+
+    list_display = ["incident", "audience", "state", "template", "author", "posted_at"]
+    list_filter = ["audience", "state"]
+    list_select_related = ["incident", "author"]
+    search_fields = ["incident__reference", "body"]
+    date_hierarchy = "posted_at"
+
+
+@admin.register(StatusSubscriber)
+class StatusSubscriberAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "project", "service", "audience"]
+    list_filter = ["project", "audience"]
+    list_select_related = ["project", "service", "user"]
+    search_fields = ["email", "user__username"]
+    raw_id_fields = ["user"]
+    fields = ["project", "service", "user", "email", "audience"]

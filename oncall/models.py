@@ -261,3 +261,61 @@ class AckLinkUse(models.Model):
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     used_at = models.DateTimeField()
+
+
+# --- Stakeholder status updates ---------------------------------------------------------------
+
+class Audience(models.TextChoices):
+    INTERNAL = "internal", "Internal"
+    EXTERNAL = "external", "External"
+
+
+class StatusUpdate(models.Model):
+    """What stakeholders are told about an incident. `body` is Markdown; `body_html` its sanitized
+    rendering (the knowledge base's sanitizer), which is what emails and pages show."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="status_updates")
+    audience = models.CharField(max_length=8, choices=Audience.choices)
+    state = models.CharField(max_length=16, help_text="The incident's status when the update was posted.")
+    template = models.CharField(max_length=16, blank=True)
+    body = models.TextField()
+    body_html = models.TextField(editable=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    posted_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["incident", "posted_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_audience_display()} update at {self.posted_at:%Y-%m-%d %H:%M}"
+
+
+class StatusSubscriber(models.Model):
+    """Someone who receives a project's (or one service's) status updates: a user or an address.
+    Internal subscribers receive internal and external updates; external ones external updates only."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="status_subscribers")
+    service = models.ForeignKey("opsportal.Service", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="status_subscribers", help_text="Blank: every incident of the project.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    email = models.EmailField(blank=True)
+    audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.INTERNAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=(Q(user__isnull=False) & Q(email=""))
+                                   | (Q(user__isnull=True) & ~Q(email="")), name="oncall_subscriber_user_or_email"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user or self.email)
+
+    def clean(self):
+        if bool(self.user_id) == bool(self.email):
+            raise ValidationError({"email": "Give either a user or an email address."})
+        if self.service_id and self.project_id and self.service.project_id != self.project_id:
+            raise ValidationError({"service": "The service belongs to another project."})

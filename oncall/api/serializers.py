@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from oncall.models import OnCallSchedule, Rotation, ScheduleOverride
+from oncall.models import OnCallSchedule, Rotation, ScheduleOverride, StatusUpdate
 from oncall.services import users_by_username
 from opsportal.models import Project
 from opsportal.models.projects import validate_time_zone
@@ -118,3 +118,18 @@ class ShiftsQuerySerializer(serializers.Serializer):
     # Named with a trailing underscore: `from` is a Python keyword.
     from_ = serializers.CharField(help_text="ISO instant with offset.")
     to = serializers.CharField(help_text="ISO instant with offset; at most 93 days after `from`.")
+
+
+class StatusUpdateSerializer(serializers.ModelSerializer):
+    from incidents.models import Incident as _Incident
+
+    incident = serializers.PrimaryKeyRelatedField(queryset=_Incident.objects.select_related("project"))
+    template = serializers.ChoiceField(choices=["", "investigating", "identified", "monitoring", "resolved"],
+                                       required=False, allow_blank=True)
+    body = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = StatusUpdate
+        fields = ["id", "incident", "audience", "state", "template", "body", "body_html", "author", "posted_at"]
+        read_only_fields = ["state", "body_html", "posted_at"]

@@ -10,9 +10,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from oncall.api import serializers as s
-from oncall.models import LayerParticipant, OnCallSchedule, ScheduleLayer
+from oncall.models import LayerParticipant, OnCallSchedule, ScheduleLayer, StatusUpdate
 from oncall.rotation import MAX_RANGE, ScheduleClock
 from oncall.services import schedule_create
+from oncall.status_updates import status_update_post
 from opsportal.api.errors import validation_error_detail
 
 
@@ -88,3 +89,22 @@ class ScheduleViewSet(viewsets.ModelViewSet):
             "overrides": s.OverrideSerializer(clock.overrides, many=True).data,
             "final": [shift.as_dict() for shift in clock.final(start, end)],
         })
+
+
+class StatusUpdateViewSet(viewsets.ModelViewSet):
+    """Stakeholder status updates: `POST` with `incident`, `audience` and a `body` (Markdown) or a
+    `template` (investigating, identified, monitoring, resolved) filled from the incident."""
+
+    queryset = StatusUpdate.objects.select_related("incident", "incident__project", "author")
+    serializer_class = s.StatusUpdateSerializer
+    http_method_names = ["get", "post", "head", "options"]
+    filterset_fields = ["incident", "audience"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        try:
+            serializer.instance = status_update_post(
+                incident=data["incident"], audience=data["audience"], body=data.get("body", ""),
+                template=data.get("template", ""), actor=self.request.user, now=timezone.now())
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(validation_error_detail(exc)) from exc
