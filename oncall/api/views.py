@@ -2,14 +2,17 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FileUploadParser, MultiPartParser
 from rest_framework.response import Response
 
 from oncall.api import serializers as s
+from oncall.ical import import_shifts, shifts_calendar
 from oncall.models import LayerParticipant, OnCallSchedule, ScheduleLayer, StatusUpdate
 from oncall.rotation import MAX_RANGE, ScheduleClock
 from oncall.services import schedule_create
@@ -33,6 +36,9 @@ class ScheduleViewSet(viewsets.ModelViewSet):
     action_permissions = {
         "oncall": ["oncall.view_oncallschedule"],
         "shifts": ["oncall.view_oncallschedule"],
+        "calendar": ["oncall.view_oncallschedule"],
+        "my_calendar": ["oncall.view_oncallschedule"],
+        "import_shifts": ["oncall.change_oncallschedule"],
     }
 
     def perform_create(self, serializer):
@@ -89,6 +95,58 @@ class ScheduleViewSet(viewsets.ModelViewSet):
             "overrides": s.OverrideSerializer(clock.overrides, many=True).data,
             "final": [shift.as_dict() for shift in clock.final(start, end)],
         })
+
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.STR})
+    @action(detail=True, methods=["get"])
+    def calendar(self, request, pk=None):
+        """iCalendar feed of who answers, from a week ago to 12 weeks ahead."""
+        schedule = self.get_object()
+        start, end = calendar_window()
+        shifts = ScheduleClock(schedule, start=start, end=end).final(start, end)
+        body = shifts_calendar(shifts, name=schedule.name, uid_prefix=f"schedule{schedule.pk}", stamp=timezone.now())
+        return ics_response(body, f"oncall-{schedule.pk}.ics")
+
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.STR})
+    @action(detail=False, methods=["get"], url_path="my-calendar")
+    def my_calendar(self, request):
+        """iCalendar feed of the caller's own shifts in every schedule they can see."""
+        start, end = calendar_window()
+        shifts = []
+        for schedule in self.filter_queryset(self.get_queryset()):
+            clock = ScheduleClock(schedule, start=start, end=end)
+            shifts += [s for s in clock.final(start, end) if s.user is not None and s.user.pk == request.user.pk]
+        body = shifts_calendar(sorted(shifts, key=lambda s: s.start), name=f"On call: {request.user.get_username()}",
+                               uid_prefix=f"user{request.user.pk}", stamp=timezone.now())
+        return ics_response(body, "my-oncall.ics")
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}}}}, responses={201: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FileUploadParser])
+    def import_shifts(self, request, pk=None):
+        """Import shifts from an iCalendar export (PagerDuty, Opsgenie) as overrides: all or none."""
+        schedule = self.get_object()
+        upload = request.data.get("file")
+        if upload is None:
+            raise serializers.ValidationError({"file": ["Upload the .ics file as `file`."]})
+        if upload.size > 5 * 1024 * 1024:
+            raise serializers.ValidationError({"file": ["At most 5 MiB."]})
+        try:
+            created = import_shifts(schedule=schedule, data=upload.read(), actor=request.user)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(validation_error_detail(exc)) from exc
+        return Response({"imported": len(created),
+                         "overrides": s.OverrideSerializer(created, many=True).data}, status=201)
+
+
+def calendar_window():
+    now = timezone.now()
+    return now - timedelta(days=7), now + timedelta(weeks=12)
+
+
+def ics_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 class StatusUpdateViewSet(viewsets.ModelViewSet):
