@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from oncall.models import OnCallSchedule, Rotation, ScheduleOverride, StatusUpdate
@@ -33,6 +34,12 @@ def parse_instant(value: str | None, field: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "09:00",
+                     "nullable": True})
+class LocalTimeField(serializers.TimeField):
+    """A local wall-clock time without offset (JSON Schema's `format: time` demands one)."""
+
+
 class LayerSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     participants = serializers.ListField(child=serializers.CharField(max_length=150), min_length=1,
@@ -43,8 +50,8 @@ class LayerSerializer(serializers.Serializer):
     restrict_weekdays = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=7),
                                               required=False, max_length=7,
                                               help_text="ISO weekdays, 1 Monday ... 7 Sunday.")
-    restrict_start = serializers.TimeField(required=False, allow_null=True)
-    restrict_end = serializers.TimeField(required=False, allow_null=True)
+    restrict_start = LocalTimeField(required=False, allow_null=True)
+    restrict_end = LocalTimeField(required=False, allow_null=True)
 
     def validate_participants(self, value):
         try:
