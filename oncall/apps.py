@@ -9,10 +9,12 @@ def _on_incident_saved(sender, instance, created, update_fields=None, **kwargs):
     an acknowledged one stops its escalation."""
     from oncall.escalation import escalation_start, escalation_stop_on_ack
 
+    # robust: the incident is committed already; a failure here is logged, never a 500 for its creator
+    # (a missed stop is caught by the tick, which checks the acknowledgement before every step).
     if created:
-        transaction.on_commit(lambda: escalation_start(instance, now=timezone.now()))
+        transaction.on_commit(lambda: escalation_start(instance, now=timezone.now()), robust=True)
     elif instance.acknowledged_at is not None and (update_fields is None or "acknowledged_at" in update_fields):
-        transaction.on_commit(lambda: escalation_stop_on_ack(instance, now=timezone.now()))
+        transaction.on_commit(lambda: escalation_stop_on_ack(instance, now=timezone.now()), robust=True)
 
 
 class OncallConfig(AppConfig):
