@@ -38,7 +38,7 @@ class ProjectRoleBackend(ModelBackend):
         if project_id is None:  # an organisation-wide row of a project model (an article without project)
             if action == "view" and rules.declaration(type(obj)).open_when_null:
                 return True
-            return rules.may_write_organisation_wide(user_obj, model, action)
+            return rules.may_write_organisation_rows(user_obj, model, action)
         return rules.role_allows(rules.project_role(user_obj, project_id), model, action)
 
     def has_module_perms(self, user_obj, app_label):

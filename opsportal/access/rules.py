@@ -104,7 +104,24 @@ def organisation_allows(user, model, action: str) -> bool:
     return f"{model._meta.app_label}.{codename}" in user.get_group_permissions()
 
 
+def _organisation_configuration(model, action: str) -> bool:
+    access = declaration(model)
+    return access is not None and access.configuration and action in ("add", "change", "delete")
+
+
+def may_write_organisation_rows(user, model, action: str) -> bool:
+    """May `user` write a row without project (organisation-wide)?"""
+    if _organisation_configuration(model, action):
+        # Organisation-wide configuration (e.g. an on-call schedule without project) is the
+        # organisation's Managers' business, as a project's configuration is its Managers'.
+        return org_roles.user_role(user) == org_roles.MANAGERS
+    return may_write_organisation_wide(user, model, action)
+
+
 def may_write_organisation_wide(user, model, action: str) -> bool:
+    """May `user` write some row: in a project where the role allows it, or organisation-wide."""
+    if _organisation_configuration(model, action):
+        return allowed_somewhere(user, model, action) or org_roles.user_role(user) == org_roles.MANAGERS
     return allowed_somewhere(user, model, action) or organisation_allows(user, model, action)
 
 
@@ -147,7 +164,7 @@ def scope(queryset, user, action: str = "view", *, literal_ids: bool = False):
     if user.is_superuser:
         return queryset
     condition = _membership_filter(user, model, action, access.path, literal_ids)
-    if access.open_when_null and (action in ("view", REFERENCE) or may_write_organisation_wide(user, model, action)):
+    if access.open_when_null and (action in ("view", REFERENCE) or may_write_organisation_rows(user, model, action)):
         condition |= Q(**{f"{access.path}__isnull": True})
     return queryset.filter(condition)
 
