@@ -75,3 +75,42 @@ def test_incident_timeline_and_postmortem_revisions_are_chained(project, operato
     types = {link.record_type for link in links(project)}
     assert {"incidents.incidentevent", "incidents.postmortemrevision"} <= types
     assert chain_verify(project).intact
+
+
+def test_append_hashes_the_same_bytes_whatever_the_content(project):
+    """The PostgreSQL append builds the document in SQL from a template; quotes, backslashes,
+    non-ASCII text, control characters and a summary that looks like the envelope's own keys must
+    give the same RFC 8785 bytes and hash as Python computes."""
+    tricky = ['ünïcødé ☃ 𝄞 "quoted" \\ back\\slash', 'tab\there\nnew line \x01',
+              '","prev_hash":"' + "f" * 64 + '","sequence":7}']
+    for summary in tricky:
+        log_evidence(project=project, kind="manual", summary=summary, source="manual",
+                     payload={"summary": summary, "sequence": 0, "prev_hash": "x"})
+    chain = links(project)
+    assert len(chain) == 3
+    for link, summary in zip(chain, tricky, strict=True):
+        envelope = json.loads(link.document)
+        assert envelope["record"]["summary"] == summary.strip()
+        assert (envelope["sequence"], envelope["prev_hash"]) == (link.sequence, link.prev_hash)
+        assert link.document.encode() == rfc8785.dumps(envelope)
+        assert link.record_hash == hashlib.sha256(rfc8785.dumps(envelope)).hexdigest()
+    assert chain_verify(project).intact
+
+
+def test_append_is_one_statement_on_postgresql(project):
+    """Lock, advance the head and insert the link in one round trip (bench/evidence_chain.py)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opsportal.services.chain import chain_append_record
+
+    log_evidence(project=project, kind="manual", summary="first", source="manual")  # the head exists
+    record = EvidenceRecord.objects.create(project=project, kind="manual", source="manual", summary="second")
+    with CaptureQueriesContext(connection) as queries:
+        link = chain_append_record(record)
+    expected = 1 if connection.vendor == "postgresql" else 3
+    assert len(queries.captured_queries) == expected
+    assert (link.sequence, link.record_id) == (2, record.pk)
+    assert ChainLink.objects.get(pk=link.pk).record_hash == link.record_hash
+    assert ChainHead.objects.get(project=project).head_hash == link.record_hash
+    assert chain_verify(project).intact
