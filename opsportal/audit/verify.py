@@ -21,9 +21,9 @@ import sys
 from dataclasses import dataclass
 
 try:  # run as `python -m opsportal.audit.verify` or as a lone copy of this file next to canonical.py
-    from opsportal.audit.canonical import GENESIS_HASH, canonical_bytes, head_message
+    from opsportal.audit.canonical import GENESIS_HASH, SeenHashes, canonical_bytes, head_message
 except ImportError:  # pragma: no cover
-    from canonical import GENESIS_HASH, canonical_bytes, head_message  # type: ignore[no-redef]
+    from canonical import GENESIS_HASH, SeenHashes, canonical_bytes, head_message  # type: ignore[no-redef]
 
 
 @dataclass
@@ -84,7 +84,7 @@ def load_public_key(text: str):
 def verify_lines(lines, public_key=None) -> Outcome:
     """Check an export given as an iterable of text lines (constant memory: one line of look-ahead)."""
     expected, prev_hash, count = 1, GENESIS_HASH, 0
-    seen: set[str] = set()
+    seen = SeenHashes()  # 8 bytes a record
     numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
     pending = None
     head = None

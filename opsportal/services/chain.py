@@ -17,7 +17,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from opsportal.actors import recorded_person
-from opsportal.audit.canonical import GENESIS_HASH, SCHEME_VERSION, canonical_bytes
+from opsportal.audit.canonical import GENESIS_HASH, SCHEME_VERSION, SeenHashes, canonical_bytes
 from opsportal.audit.records import record_document, record_type
 from opsportal.models import ORG_CHAIN, ChainHead, ChainLink, Project
 
@@ -209,7 +209,7 @@ def chain_verify(project: Project | None, *, batch_size: int = 2000) -> ChainRep
     if head is None:
         return ChainReport(key, 0, "", None)
     expected, prev_hash, count = 1, GENESIS_HASH, 0
-    seen_hashes: dict[str, int] = {}
+    seen_hashes = SeenHashes()  # 8 bytes a link, not a dict of hex strings
     links = ChainLink.objects.filter(chain=head).order_by("sequence")
     last_sequence = 0
     batch: list[ChainLink] = []
@@ -243,7 +243,7 @@ def chain_verify(project: Project | None, *, batch_size: int = 2000) -> ChainRep
             if canonical_bytes(record_document(row)) != canonical_bytes(envelope["record"]):
                 return ChainProblem(link.sequence, "changed",
                                     f"{link.record_type} #{link.record_id} differs from what was chained")
-            seen_hashes[link.record_hash] = link.sequence
+            seen_hashes.add(link.record_hash)
             prev_hash = link.record_hash
             expected += 1
             count += 1
