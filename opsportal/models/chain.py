@@ -45,7 +45,11 @@ class ChainLink(AppendOnlyModel):
     class Meta:
         verbose_name = "evidence chain link"
         ordering = ["chain", "sequence"]
-        indexes = [models.Index(fields=["record_type", "record_id"], name="chainlink_record")]
+        indexes = [
+            models.Index(fields=["record_type", "record_id"], name="chainlink_record"),
+            # The admin finds a link by its hash exactly (opsportal/admin/audit.py).
+            models.Index(fields=["record_hash"], name="chainlink_record_hash"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["chain", "sequence"], name="chainlink_sequence_unique"),
             models.CheckConstraint(condition=models.Q(sequence__gte=1), name="chainlink_sequence_positive"),
