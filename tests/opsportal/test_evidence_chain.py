@@ -114,3 +114,35 @@ def test_append_is_one_statement_on_postgresql(project):
     assert ChainLink.objects.get(pk=link.pk).record_hash == link.record_hash
     assert ChainHead.objects.get(project=project).head_hash == link.record_hash
     assert chain_verify(project).intact
+
+
+def test_knowledge_base_training_and_membership_changes_are_chained(project, manager, operator):
+    """The issue's list, beyond evidence, validation, approvals, manifests and incidents: article
+    revisions and events, training completions (project articles in the project's chain,
+    organisation-wide ones in the `_org` chain) and membership changes."""
+    import datetime
+
+    from knowledgebase import services as kb
+    from knowledgebase.models import ArticleKind
+    from opsportal.access.services import membership_grant
+    from opsportal.models import ORG_CHAIN
+    from tests.factories import UserFactory
+
+    training = kb.article_create(actor=manager, kind=ArticleKind.TRAINING, title="On-call onboarding",
+                                 slug="onboarding", body="Read the runbooks.", project=project)
+    training = kb.article_publish(article=training, actor=manager)
+    [assignment] = kb.training_assign(article=training, due_on=datetime.date(2030, 1, 1), actor=manager,
+                                      users=[operator])
+    kb.training_complete(assignment=assignment, actor=operator)
+    membership_grant(project=project, user=UserFactory(username="newcomer"), role="viewer", actor=manager)
+    chain = links(project)
+    types = {link.record_type for link in chain}
+    assert {"knowledgebase.articlerevision", "knowledgebase.articleevent",
+            "knowledgebase.trainingcompletion"} <= types
+    membership = [json.loads(link.document)["record"] for link in chain
+                  if link.record_type == "opsportal.evidencerecord"]
+    assert any(record["kind"] == "membership" and "newcomer" in json.dumps(record) for record in membership)
+    kb.article_create(actor=manager, kind=ArticleKind.KNOWLEDGE, title="Org wide", slug="org-wide", body="x")
+    org_types = set(ChainLink.objects.filter(chain__key=ORG_CHAIN).values_list("record_type", flat=True))
+    assert "knowledgebase.articlerevision" in org_types
+    assert chain_verify(project).intact and chain_verify(None).intact
