@@ -30,7 +30,8 @@ class ChainLink(AppendOnlyModel):
     """One audit record in its chain. `document` is the exact RFC 8785 JSON that `record_hash` hashes:
     scheme, project, sequence, record type and id, `prev_hash`, actor and every field of the record."""
 
-    chain = models.ForeignKey(ChainHead, on_delete=models.PROTECT, related_name="links")
+    # No index of its own: the unique (chain, sequence) index leads with it, and every index costs each append.
+    chain = models.ForeignKey(ChainHead, on_delete=models.PROTECT, related_name="links", db_index=False)
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     sequence = models.PositiveBigIntegerField()
     record_type = models.CharField(max_length=64)
