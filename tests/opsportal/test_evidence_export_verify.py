@@ -324,3 +324,34 @@ def test_earlier_export_must_end_with_its_head(tmp_path, project, chain):
     current.write_text("".join(exported(project)))
     assert main([str(current), "--earlier", str(broken)]) == 2
     assert main([str(current), "--earlier", str(tmp_path / "none.jsonl")]) == 2
+
+
+def test_the_daily_schedule_checks_every_project_and_mails_only_its_managers(project, chain, mailoutbox,
+                                                                            django_capture_on_commit_callbacks):
+    """`setup_schedules` installs the daily run; a broken chain in one project fails that project only,
+    and only that project's Managers are mailed (a Manager of another project is not)."""
+    from django.utils.module_loading import import_string
+    from django_q.models import Schedule
+
+    from tests.factories import ProjectFactory, UserFactory
+    from tests.memberships import member
+
+    call_command("setup_schedules")
+    schedule = Schedule.objects.get(name="opsportal.daily_evidence_chain_check")
+    assert (schedule.schedule_type, schedule.cron) == ("C", "15 5 * * *")
+    other = ProjectFactory(slug="other", name="Other")
+    log_evidence(project=other, kind="manual", source="manual", summary="fine")
+    shop_manager = UserFactory(username="shop-boss", email="shop-boss@example.com")
+    other_manager = UserFactory(username="other-boss", email="other-boss@example.com")
+    member(shop_manager, project, "manager")
+    member(other_manager, other, "manager")
+    drop_triggers("opsportal_evidencerecord")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM opsportal_evidencerecord WHERE id = %s", [chain[2].pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = import_string(schedule.func)()
+    assert outcome["FAIL"] == ["shop"] and "other" in outcome["PASS"] and outcome["errors"] == []
+    recipients = {address for message in mailoutbox for address in message.to}
+    assert "shop-boss@example.com" in recipients and "other-boss@example.com" not in recipients
+    assert Manifest.objects.get(project=other).chain_head["result"] == "PASS"
+    assert Manifest.objects.get(project=project).chain_head["result"] == "FAIL"
