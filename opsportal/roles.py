@@ -15,7 +15,8 @@ VIEWERS = "Viewers"
 ROLE_NAMES = (MANAGERS, OPERATORS, VIEWERS)
 
 # Append-only audit models: nobody edits or deletes them, whatever the role.
-AUDIT_MODELS = {"evidencerecord", "validationentry", "approval", "manifest", "workerheartbeat", "notification"}
+AUDIT_MODELS = {"evidencerecord", "validationentry", "approval", "manifest", "workerheartbeat", "notification",
+                "chainhead", "chainlink", "authorship", "approvalsupersession"}
 # Audit models Operators may still add rows to (manual evidence).
 OPERATOR_ADDABLE_AUDIT = {"evidencerecord"}
 DEFAULT_ACTIONS = ("add", "change", "delete", "view")

@@ -6,17 +6,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 
 from opsportal.access.admin import MembershipInline, save_membership_formset
 from opsportal.access.models import ProjectMembership
 from opsportal.access.services import membership_grant
-from opsportal.admin import api_tokens, bulk, users  # noqa: F401 (registers their ModelAdmins)
+from opsportal.admin import api_tokens, audit, bulk, users  # noqa: F401 (registers their ModelAdmins)
+from opsportal.admin.audit import approval_authors_link, chain_link_of, changelist_url
 from opsportal.admin.forms import EscalatePhaseForm
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text, pretty_json
 from opsportal.admin.outbox import OutboxAdmin
 from opsportal.admin.scale import LARGE_LIST_PER_PAGE, EstimatedCountPaginator, IndexedValuesFilter, search_exact_first
 from opsportal.models import (
     Approval,
+    ApprovalSupersession,
     EvidenceRecord,
     Manifest,
     Notification,
@@ -129,8 +132,12 @@ class EvidenceRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_hash_fields = ["payload_sha256"]
     date_hierarchy = "created_at"
     fields = ["project", "phase", "kind", "source", "summary", "payload_pretty", "payload_sha256", "integrity",
-              "attachment", "attachment_sha256", "created_by", "created_at"]
+              "attachment", "attachment_sha256", "created_by", "created_at", "chain_link"]
     readonly_fields = fields
+
+    @admin.display(description="evidence chain link")
+    def chain_link(self, obj):
+        return chain_link_of(obj)
 
     @admin.display(description="payload")
     def payload_pretty(self, obj):
@@ -155,8 +162,12 @@ class ValidationEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_number_fields = ["id"]
     date_hierarchy = "created_at"
     fields = ["project", "phase", "check_name", "result", "automation_enforced", "details_pretty", "evidence",
-              "created_by", "created_at"]
+              "created_by", "created_at", "chain_link"]
     readonly_fields = fields
+
+    @admin.display(description="evidence chain link")
+    def chain_link(self, obj):
+        return chain_link_of(obj)
 
     @admin.display(description="details")
     def details_pretty(self, obj):
@@ -198,14 +209,26 @@ class ApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_hash_fields = ["content_sha256"]
     date_hierarchy = "created_at"
     fields = ["project", "kind", "subject_type", "subject_id", "subject_label", "decision", "approver", "comment",
-              "content_sha256", "content_scheme", "authors", "content", "superseded", "created_at"]
+              "content_sha256", "content_scheme", "authors", "authorship", "content", "superseded", "created_at",
+              "chain_link"]
     readonly_fields = fields
+
+    @admin.display(description="evidence chain link")
+    def chain_link(self, obj):
+        return chain_link_of(obj)
+
+    @admin.display(description="authorship history")
+    def authorship(self, obj):
+        return approval_authors_link(obj)
 
     @admin.display(description="superseded")
     def superseded(self, obj):
         # Kept as decided; a later change of the subject's content marks it (ApprovalSupersession).
         mark = getattr(obj, "supersession", None)
-        return f"{mark.created_at:%Y-%m-%d %H:%M} UTC: {mark.reason}" if mark else "-"
+        if mark is None:
+            return "-"
+        url = changelist_url(ApprovalSupersession, approval_id=obj.pk)
+        return format_html('<a href="{}">{} UTC: {}</a>', url, f"{mark.created_at:%Y-%m-%d %H:%M}", mark.reason)
 
 
 @admin.register(WorkerHeartbeat)

@@ -1,4 +1,4 @@
-"""Verify an evidence export offline: `python -m opsportal.audit.verify FILE [--public-key KEY]`.
+"""Verify an evidence export offline: `python -m opsportal.audit.verify FILE [--public-key KEY] [--earlier OLD]`.
 
 Needs only the standard library, `rfc8785` and, to check a signature, `cryptography`.
 No Django, no database: an auditor runs it on the export file alone.
@@ -9,8 +9,11 @@ the verifier recomputes SHA-256 over the RFC 8785 JSON of `link` and checks the 
 and `prev_hash` continue the previous link; the head must name the last link, and its
 Ed25519 signature (when present, or required by --public-key) must verify.
 
+With `--earlier OLD_EXPORT`, the export must also extend that earlier export (the same hash at
+the earlier head's sequence), so a history rewritten wholesale is caught.
+
 Exit codes: 0 intact, 1 broken (the first broken sequence and the reason: changed,
-missing or reordered), 2 the file or key cannot be read.
+missing, reordered, rewritten or signature), 2 a file or key cannot be read.
 """
 
 import argparse
@@ -21,9 +24,9 @@ import sys
 from dataclasses import dataclass
 
 try:  # run as `python -m opsportal.audit.verify` or as a lone copy of this file next to canonical.py
-    from opsportal.audit.canonical import GENESIS_HASH, canonical_bytes, head_message
+    from opsportal.audit.canonical import GENESIS_HASH, SeenHashes, canonical_bytes, head_message
 except ImportError:  # pragma: no cover
-    from canonical import GENESIS_HASH, canonical_bytes, head_message  # type: ignore[no-redef]
+    from canonical import GENESIS_HASH, SeenHashes, canonical_bytes, head_message  # type: ignore[no-redef]
 
 
 @dataclass
@@ -81,10 +84,28 @@ def load_public_key(text: str):
     return key
 
 
-def verify_lines(lines, public_key=None) -> Outcome:
-    """Check an export given as an iterable of text lines (constant memory: one line of look-ahead)."""
+def earlier_head(lines) -> tuple[int, str]:
+    """(sequence, head_hash) named by the head line of an earlier export (its last line)."""
+    head = None
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            head = (number, line)
+    if head is None:
+        raise BadInput("the earlier export is empty")
+    value = _parse(*head)
+    if value["type"] != "head" or not isinstance(value.get("sequence"), int):
+        raise BadInput("the earlier export does not end with its chain head")
+    return value["sequence"], str(value.get("head_hash") or "")
+
+
+def verify_lines(lines, public_key=None, earlier: tuple[int, str] | None = None) -> Outcome:
+    """Check an export given as an iterable of text lines (constant memory: one line of look-ahead).
+
+    `earlier` is the (sequence, head_hash) of an export taken before: this one must extend it, i.e.
+    hold the same hash at that sequence. A chain rewritten wholesale (every hash recomputed) is
+    intact on its own and fails only this comparison."""
     expected, prev_hash, count = 1, GENESIS_HASH, 0
-    seen: set[str] = set()
+    seen = SeenHashes()  # 8 bytes a record
     numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
     pending = None
     head = None
@@ -124,6 +145,9 @@ def verify_lines(lines, public_key=None) -> Outcome:
             if link.get("prev_hash") != prev_hash:
                 reason = "reordered" if link.get("prev_hash") in seen else "changed"
                 raise _Broken(sequence, reason, f"line {number}: prev_hash does not match the previous record")
+            if earlier is not None and sequence == earlier[0] and digest != earlier[1]:
+                raise _Broken(sequence, "rewritten", f"line {number}: the earlier export's head at sequence "
+                                                     f"{sequence} was {earlier[1][:16]}, this export has {digest[:16]}")
             seen.add(digest)
             prev_hash, expected, count = digest, expected + 1, count + 1
         if head is None:
@@ -132,6 +156,9 @@ def verify_lines(lines, public_key=None) -> Outcome:
             raise _Broken(min(count + 1, head.get("sequence") or 0) or expected, "missing",
                           f"the head names #{head.get('sequence')} {str(head.get('head_hash'))[:16]}; the file "
                           f"ends at #{count}")
+        if earlier is not None and earlier[0] > count:
+            raise _Broken(count + 1, "missing", f"the earlier export reached sequence {earlier[0]}; this one "
+                                                f"ends at {count}")
         signed = _check_signature(head, public_key)
     except _Broken as broken:
         return Outcome(False, count, prev_hash, broken.sequence, broken.reason, broken.detail)
@@ -160,9 +187,17 @@ def main(argv=None) -> int:
     parser.add_argument("file", help="the JSON Lines export (- for standard input)")
     parser.add_argument("--public-key", help="file with the Ed25519 public key (PEM or base64); "
                                              "when given, the export must be signed by it")
+    parser.add_argument("--earlier", help="an export of the same project taken before: this one must extend it "
+                                          "(same hash at the earlier head's sequence)")
     args = parser.parse_args(argv)
     try:
-        key = None
+        key = earlier = None
+        if args.earlier:
+            try:
+                with open(args.earlier, encoding="utf-8") as handle:
+                    earlier = earlier_head(handle)
+            except OSError as exc:
+                raise BadInput(f"cannot read {args.earlier}: {exc.strerror}") from None
         if args.public_key:
             try:
                 with open(args.public_key, encoding="utf-8") as handle:
@@ -174,7 +209,7 @@ def main(argv=None) -> int:
         except OSError as exc:
             raise BadInput(f"cannot read {args.file}: {exc.strerror}") from None
         with handle:
-            outcome = verify_lines(handle, key)
+            outcome = verify_lines(handle, key, earlier)
     except BadInput as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2

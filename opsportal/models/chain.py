@@ -30,7 +30,8 @@ class ChainLink(AppendOnlyModel):
     """One audit record in its chain. `document` is the exact RFC 8785 JSON that `record_hash` hashes:
     scheme, project, sequence, record type and id, `prev_hash`, actor and every field of the record."""
 
-    chain = models.ForeignKey(ChainHead, on_delete=models.PROTECT, related_name="links")
+    # No index of its own: the unique (chain, sequence) index leads with it, and every index costs each append.
+    chain = models.ForeignKey(ChainHead, on_delete=models.PROTECT, related_name="links", db_index=False)
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     sequence = models.PositiveBigIntegerField()
     record_type = models.CharField(max_length=64)
@@ -45,7 +46,11 @@ class ChainLink(AppendOnlyModel):
     class Meta:
         verbose_name = "evidence chain link"
         ordering = ["chain", "sequence"]
-        indexes = [models.Index(fields=["record_type", "record_id"], name="chainlink_record")]
+        indexes = [
+            models.Index(fields=["record_type", "record_id"], name="chainlink_record"),
+            # The admin finds a link by its hash exactly (opsportal/admin/audit.py).
+            models.Index(fields=["record_hash"], name="chainlink_record_hash"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["chain", "sequence"], name="chainlink_sequence_unique"),
             models.CheckConstraint(condition=models.Q(sequence__gte=1), name="chainlink_sequence_positive"),

@@ -23,7 +23,8 @@ from incidents.models import Alert, Incident, ProjectResponders, WebhookDelivery
 from incidents.services.alerts import alert_integration_create
 from opsportal.admin.scale import EstimatedCountPaginator
 from opsportal.models import BulkActionRun, Project, WorkerHeartbeat
-from opsportal.services import record_validation
+from opsportal.services import approval_record, record_validation
+from opsportal.services.approvals import approvals_supersede
 from retros.models import RetroCadence, RetroSeries
 from tests.factories import ProjectFactory
 
@@ -54,6 +55,11 @@ def top_up_thin_tables():
                                      object_ids=[incident.pk], total=1)
     RetroSeries.objects.create(project=ops, cadence=RetroCadence.WEEKLY, start=now, last_start=now, count=1,
                                time_zone="UTC")
+    users = get_user_model().objects
+    for version in (1, 2):  # two approvals of the ops project, both superseded by a later change
+        approval_record(subject=ops, kind="slo_review", decision="approve", approver=users.get(username="manager"),
+                        content={"version": version}, authors=[users.get(username="operator")])
+    approvals_supersede(subject=ops, new_content_sha256="c" * 64, reason="objectives changed")
 
 
 @pytest.fixture

@@ -75,3 +75,74 @@ def test_incident_timeline_and_postmortem_revisions_are_chained(project, operato
     types = {link.record_type for link in links(project)}
     assert {"incidents.incidentevent", "incidents.postmortemrevision"} <= types
     assert chain_verify(project).intact
+
+
+def test_append_hashes_the_same_bytes_whatever_the_content(project):
+    """The PostgreSQL append builds the document in SQL from a template; quotes, backslashes,
+    non-ASCII text, control characters and a summary that looks like the envelope's own keys must
+    give the same RFC 8785 bytes and hash as Python computes."""
+    tricky = ['ünïcødé ☃ 𝄞 "quoted" \\ back\\slash', 'tab\there\nnew line \x01',
+              '","prev_hash":"' + "f" * 64 + '","sequence":7}']
+    for summary in tricky:
+        log_evidence(project=project, kind="manual", summary=summary, source="manual",
+                     payload={"summary": summary, "sequence": 0, "prev_hash": "x"})
+    chain = links(project)
+    assert len(chain) == 3
+    for link, summary in zip(chain, tricky, strict=True):
+        envelope = json.loads(link.document)
+        assert envelope["record"]["summary"] == summary.strip()
+        assert (envelope["sequence"], envelope["prev_hash"]) == (link.sequence, link.prev_hash)
+        assert link.document.encode() == rfc8785.dumps(envelope)
+        assert link.record_hash == hashlib.sha256(rfc8785.dumps(envelope)).hexdigest()
+    assert chain_verify(project).intact
+
+
+def test_append_is_one_statement_on_postgresql(project):
+    """Lock, advance the head and insert the link in one round trip (bench/evidence_chain.py)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opsportal.services.chain import chain_append_record
+
+    log_evidence(project=project, kind="manual", summary="first", source="manual")  # the head exists
+    record = EvidenceRecord.objects.create(project=project, kind="manual", source="manual", summary="second")
+    with CaptureQueriesContext(connection) as queries:
+        link = chain_append_record(record)
+    expected = 1 if connection.vendor == "postgresql" else 3
+    assert len(queries.captured_queries) == expected
+    assert (link.sequence, link.record_id) == (2, record.pk)
+    assert ChainLink.objects.get(pk=link.pk).record_hash == link.record_hash
+    assert ChainHead.objects.get(project=project).head_hash == link.record_hash
+    assert chain_verify(project).intact
+
+
+def test_knowledge_base_training_and_membership_changes_are_chained(project, manager, operator):
+    """The issue's list, beyond evidence, validation, approvals, manifests and incidents: article
+    revisions and events, training completions (project articles in the project's chain,
+    organisation-wide ones in the `_org` chain) and membership changes."""
+    import datetime
+
+    from knowledgebase import services as kb
+    from knowledgebase.models import ArticleKind
+    from opsportal.access.services import membership_grant
+    from opsportal.models import ORG_CHAIN
+    from tests.factories import UserFactory
+
+    training = kb.article_create(actor=manager, kind=ArticleKind.TRAINING, title="On-call onboarding",
+                                 slug="onboarding", body="Read the runbooks.", project=project)
+    training = kb.article_publish(article=training, actor=manager)
+    [assignment] = kb.training_assign(article=training, due_on=datetime.date(2030, 1, 1), actor=manager,
+                                      users=[operator])
+    kb.training_complete(assignment=assignment, actor=operator)
+    membership_grant(project=project, user=UserFactory(username="newcomer"), role="viewer", actor=manager)
+    chain = links(project)
+    types = {link.record_type for link in chain}
+    assert {"knowledgebase.articlerevision", "knowledgebase.articleevent",
+            "knowledgebase.trainingcompletion"} <= types
+    membership = [json.loads(link.document)["record"] for link in chain
+                  if link.record_type == "opsportal.evidencerecord"]
+    assert any(record["kind"] == "membership" and "newcomer" in json.dumps(record) for record in membership)
+    kb.article_create(actor=manager, kind=ArticleKind.KNOWLEDGE, title="Org wide", slug="org-wide", body="x")
+    org_types = set(ChainLink.objects.filter(chain__key=ORG_CHAIN).values_list("record_type", flat=True))
+    assert "knowledgebase.articlerevision" in org_types
+    assert chain_verify(project).intact and chain_verify(None).intact

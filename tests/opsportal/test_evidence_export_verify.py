@@ -251,3 +251,107 @@ def test_daily_check_fails_and_mails_the_managers(project, chain, manager, mailo
     assert [m.to for m in mailoutbox] == [[manager.email]]
     assert "broken at record 1" in mailoutbox[0].subject
     assert EvidenceRecord.objects.count() == 4
+
+
+def test_seen_hashes_hold_eight_bytes_a_record():
+    """The verifiers remember earlier hashes (to tell reordered from changed) in 8 bytes each, so
+    checking a million-record export stays within a few MB."""
+    import hashlib
+
+    from opsportal.audit.canonical import SeenHashes
+
+    seen = SeenHashes()
+    digests = [hashlib.sha256(str(n).encode()).hexdigest() for n in range(1000)]
+    for digest in digests:
+        seen.add(digest)
+    assert len(seen) == 1000 and seen._prefixes.itemsize == 8
+    assert digests[0] in seen and digests[-1] in seen
+    assert hashlib.sha256(b"other").hexdigest() not in seen
+    assert "not a hash" not in seen and None not in seen and "z" * 64 not in seen
+
+
+def rewrite_history_from(project, sequence: int, old: str, new: str) -> None:
+    """An attacker with database access changes a record and recomputes every later link and the head,
+    so the chain is intact on its own."""
+    import hashlib
+
+    import rfc8785
+
+    from opsportal.models import ChainHead
+
+    drop_triggers("opsportal_chainlink", "opsportal_evidencerecord")
+    prev = ChainLink.objects.get(project=project, sequence=sequence - 1).record_hash if sequence > 1 else "0" * 64
+    with connection.cursor() as cursor:
+        for link in ChainLink.objects.filter(project=project, sequence__gte=sequence).order_by("sequence"):
+            envelope = json.loads(link.document)
+            envelope["prev_hash"] = prev
+            if envelope["record"].get("summary") == old:
+                envelope["record"]["summary"] = new
+                cursor.execute("UPDATE opsportal_evidencerecord SET summary = %s WHERE id = %s",
+                               [new, link.record_id])
+            document = rfc8785.dumps(envelope).decode()
+            digest = hashlib.sha256(document.encode()).hexdigest()
+            cursor.execute("UPDATE opsportal_chainlink SET document = %s, record_hash = %s, prev_hash = %s "
+                           "WHERE id = %s", [document, digest, prev, link.pk])
+            prev = digest
+    ChainHead.objects.filter(project=project).update(head_hash=prev)
+
+
+def test_history_rewritten_wholesale_shows_against_an_earlier_export(project, chain, capsys, tmp_path):
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_text("".join(exported(project)))
+    log_evidence(project=project, kind="manual", source="manual", summary="drill 6")  # the chain grows
+    assert run_offline_verifier(tmp_path, exported(project), "--earlier", str(earlier)).returncode == 0
+    rewrite_history_from(project, 2, "drill 2", "drill 9")
+    code, out = _verify_command(capsys)
+    assert code == 0, out  # intact on its own: every hash was recomputed
+    offline = run_offline_verifier(tmp_path, exported(project))
+    assert offline.returncode == 0, offline.stdout
+    offline = run_offline_verifier(tmp_path, exported(project), "--earlier", str(earlier))
+    assert offline.returncode == 1
+    assert offline.stdout.startswith("FAIL at sequence 5: rewritten"), offline.stdout
+    # An export shorter than the earlier one cannot hide the earlier head either.
+    outcome = verify_lines(exported(project), earlier=(99, "f" * 64))
+    assert (outcome.intact, outcome.sequence, outcome.reason) == (False, 7, "missing")
+
+
+def test_earlier_export_must_end_with_its_head(tmp_path, project, chain):
+    from opsportal.audit.verify import main
+
+    broken = tmp_path / "earlier.jsonl"
+    broken.write_text("".join(exported(project)[:-1]))  # the head line cut off
+    current = tmp_path / "current.jsonl"
+    current.write_text("".join(exported(project)))
+    assert main([str(current), "--earlier", str(broken)]) == 2
+    assert main([str(current), "--earlier", str(tmp_path / "none.jsonl")]) == 2
+
+
+def test_the_daily_schedule_checks_every_project_and_mails_only_its_managers(project, chain, mailoutbox,
+                                                                            django_capture_on_commit_callbacks):
+    """`setup_schedules` installs the daily run; a broken chain in one project fails that project only,
+    and only that project's Managers are mailed (a Manager of another project is not)."""
+    from django.utils.module_loading import import_string
+    from django_q.models import Schedule
+
+    from tests.factories import ProjectFactory, UserFactory
+    from tests.memberships import member
+
+    call_command("setup_schedules")
+    schedule = Schedule.objects.get(name="opsportal.daily_evidence_chain_check")
+    assert (schedule.schedule_type, schedule.cron) == ("C", "15 5 * * *")
+    other = ProjectFactory(slug="other", name="Other")
+    log_evidence(project=other, kind="manual", source="manual", summary="fine")
+    shop_manager = UserFactory(username="shop-boss", email="shop-boss@example.com")
+    other_manager = UserFactory(username="other-boss", email="other-boss@example.com")
+    member(shop_manager, project, "manager")
+    member(other_manager, other, "manager")
+    drop_triggers("opsportal_evidencerecord")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM opsportal_evidencerecord WHERE id = %s", [chain[2].pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = import_string(schedule.func)()
+    assert outcome["FAIL"] == ["shop"] and "other" in outcome["PASS"] and outcome["errors"] == []
+    recipients = {address for message in mailoutbox for address in message.to}
+    assert "shop-boss@example.com" in recipients and "other-boss@example.com" not in recipients
+    assert Manifest.objects.get(project=other).chain_head["result"] == "PASS"
+    assert Manifest.objects.get(project=project).chain_head["result"] == "FAIL"

@@ -49,3 +49,23 @@ def test_monitor_slo_without_slos_records_no_data_and_exits_3(project, capsys):
         call_command("monitor_slo", "shop")
     assert exit_info.value.code == 3
     assert "NO_DATA" in capsys.readouterr().out
+
+
+def test_manual_evidence_never_counts_as_automation_in_a_gate(api_as, project, operator):
+    """A person's evidence that claims a pass (every kind a person may post) changes no gate result
+    and no automated status: gates judge the portal's own data and runs only."""
+    from opsportal.models import EvidenceRecord
+    from opsportal.selectors import get_evidence
+
+    before = {row["gate"]: row["result"] for row in quality_gates.evaluate_gates(project)}
+    api = api_as(operator)
+    for kind in ("manual", "drill", "slo_review", "gate", "postmortem_review"):
+        response = api.post("/api/v1/evidence/", {"project": "shop", "kind": kind, "summary": "all green",
+                                                  "payload": {"result": "PASS", "overall": "PASS"}}, format="json")
+        assert response.status_code == 201, (kind, response.json())
+        assert response.json()["source"] == "manual"
+    assert set(EvidenceRecord.objects.values_list("source", flat=True)) == {"manual"}
+    after = {row["gate"]: row["result"] for row in quality_gates.evaluate_gates(project)}
+    assert after == before and "PASS" not in set(after.values())
+    slo_status = get_evidence(project)["slo_status"]
+    assert slo_status["overall"] == "NO_DATA" and not slo_status.get("last_check")
