@@ -1,0 +1,24 @@
+import django_filters
+
+from dependencies.models import Component, DependencyFinding, FindingStatus, Severity
+
+
+class DependencyFindingFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(field_name="service__project__slug")
+    service = django_filters.CharFilter(field_name="service__slug")
+    status = django_filters.MultipleChoiceFilter(choices=FindingStatus.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    ecosystem = django_filters.CharFilter(field_name="component__ecosystem")
+    package = django_filters.CharFilter(field_name="component__name")
+    vulnerability = django_filters.CharFilter(field_name="vulnerability__identifier")
+    # `overdue` needs today's date in the project's sense: the view applies it.
+
+    class Meta:
+        model = DependencyFinding
+        fields = ["project", "service", "status", "severity", "ecosystem", "package", "vulnerability"]
+
+
+class ComponentFilter(django_filters.FilterSet):
+    class Meta:
+        model = Component
+        fields = ["ecosystem", "name", "version"]

@@ -1,0 +1,58 @@
+from rest_framework import serializers
+
+from dependencies.models import Component, DependencyFinding, Scan, Vulnerability
+
+
+class ComponentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Component
+        fields = ["id", "ecosystem", "name", "version", "purl"]
+        read_only_fields = fields
+
+
+class FindingComponentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Component
+        fields = ["name", "version", "ecosystem", "purl"]
+        read_only_fields = fields
+
+
+class FindingVulnerabilitySerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="identifier")
+
+    class Meta:
+        model = Vulnerability
+        fields = ["id", "aliases", "summary", "score", "vector", "fixed_versions", "url"]
+        read_only_fields = fields
+
+
+class DependencyFindingSerializer(serializers.ModelSerializer):
+    service = serializers.CharField(source="service.slug")
+    project = serializers.CharField(source="service.project.slug")
+    component = FindingComponentSerializer()
+    vulnerability = FindingVulnerabilitySerializer()
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DependencyFinding
+        fields = ["id", "project", "service", "component", "vulnerability", "severity", "status", "first_seen",
+                  "last_seen", "due_date", "overdue", "owner", "closed_at", "action_item"]
+        read_only_fields = fields
+
+    def get_overdue(self, finding) -> bool:
+        return finding.status == "open" and finding.due_date < self.context["today"]
+
+
+class ScanSerializer(serializers.ModelSerializer):
+    service = serializers.IntegerField(source="service_id")
+
+    class Meta:
+        model = Scan
+        fields = ["id", "service", "format", "sha256", "received_at", "component_count", "finding_count",
+                  "opened", "reopened", "closed", "skipped"]
+        read_only_fields = fields
+
+
+class FindingsQuerySerializer(serializers.Serializer):
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
