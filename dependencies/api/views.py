@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -29,11 +30,22 @@ class RawJSONParser(BaseParser):
         return stream.read() if stream is not None else b""
 
 
+class _NoFormatOverride:
+    URL_FORMAT_OVERRIDE = None
+
+
+class ReportFormatNegotiation(DefaultContentNegotiation):
+    """`?format=` names the report's format here, not DRF's response renderer."""
+
+    settings = _NoFormatOverride()
+
+
 class DependencyScanView(APIView):
     """`POST /api/v1/services/{id}/dependency-scans/`: a pip-audit, OSV-Scanner, npm audit or CycloneDX report."""
 
     permission_classes = [IsAuthenticated]  # the service's project decides (object permission below)
     parser_classes = [RawJSONParser]
+    content_negotiation_class = ReportFormatNegotiation
     queryset = Service.objects.select_related("project")
 
     @extend_schema(
@@ -51,7 +63,7 @@ class DependencyScanView(APIView):
             return Response({"format": [f"format must be auto or one of {', '.join(ScanFormat.values)}."]},
                             status=status.HTTP_400_BAD_REQUEST)
         try:
-            scan, created = scan_ingest(service=service, body=request.data, fmt=fmt, actor=request.user,
+            scan, created = scan_ingest(service=service, body=request.body, fmt=fmt, actor=request.user,
                                         now=timezone.now())
         except ScanRejected as exc:
             return Response({"body": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
