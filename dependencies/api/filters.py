@@ -1,6 +1,6 @@
 import django_filters
 
-from dependencies.models import Component, DependencyFinding, FindingStatus, Severity
+from dependencies.models import DependencyFinding, FindingStatus, ServiceComponent, Severity
 
 
 class DependencyFindingFilter(django_filters.FilterSet):
@@ -18,7 +18,13 @@ class DependencyFindingFilter(django_filters.FilterSet):
         fields = ["project", "service", "status", "severity", "ecosystem", "package", "vulnerability"]
 
 
-class ComponentFilter(django_filters.FilterSet):
+class ServiceComponentFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(field_name="service__project__slug")
+    service = django_filters.CharFilter(field_name="service__slug")
+    ecosystem = django_filters.CharFilter(field_name="component__ecosystem")
+    name = django_filters.CharFilter(field_name="component__name")
+    version = django_filters.CharFilter(field_name="component__version")
+
     class Meta:
-        model = Component
-        fields = ["ecosystem", "name", "version"]
+        model = ServiceComponent
+        fields = ["project", "service", "ecosystem", "name", "version", "current"]

@@ -1,12 +1,23 @@
 from rest_framework import serializers
 
-from dependencies.models import Component, DependencyFinding, Scan, Vulnerability
+from dependencies.models import Component, DependencyFinding, Scan, ServiceComponent, Vulnerability
 
 
-class ComponentSerializer(serializers.ModelSerializer):
+class ServiceComponentSerializer(serializers.ModelSerializer):
+    """A component as a service runs it (the technology inventory of the caller's projects)."""
+
+    project = serializers.CharField(source="service.project.slug")
+    service = serializers.CharField(source="service.slug")
+    ecosystem = serializers.CharField(source="component.ecosystem")
+    name = serializers.CharField(source="component.name")
+    version = serializers.CharField(source="component.version")
+    purl = serializers.CharField(source="component.purl")
+    component = serializers.IntegerField(source="component_id")
+
     class Meta:
-        model = Component
-        fields = ["id", "ecosystem", "name", "version", "purl"]
+        model = ServiceComponent
+        fields = ["id", "project", "service", "component", "ecosystem", "name", "version", "purl", "current",
+                  "first_seen", "last_seen"]
         read_only_fields = fields
 
 

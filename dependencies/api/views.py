@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dependencies.api import serializers as s
-from dependencies.api.filters import ComponentFilter, DependencyFindingFilter
-from dependencies.models import Component, DependencyFinding, ScanFormat
+from dependencies.api.filters import DependencyFindingFilter, ServiceComponentFilter
+from dependencies.models import DependencyFinding, ScanFormat, ServiceComponent
 from dependencies.selectors import OPEN, summary
 from dependencies.services import ScanRejected, scan_ingest
 from opsportal.access import scope
@@ -98,11 +98,11 @@ class DependencyFindingViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ComponentViewSet(viewsets.ReadOnlyModelViewSet):
-    """Every component seen in a scan (organisation-wide facts: a package at a version)."""
+    """The components the services of the caller's projects run (`current=true`: in their latest inventory)."""
 
-    queryset = Component.objects.all()
-    serializer_class = s.ComponentSerializer
-    filterset_class = ComponentFilter
+    queryset = ServiceComponent.objects.select_related("service__project", "component")
+    serializer_class = s.ServiceComponentSerializer
+    filterset_class = ServiceComponentFilter
 
 
 class DependencySummaryView(APIView):
