@@ -1,6 +1,7 @@
 """Demo dependency data for the shop: checkout's pip-audit report with two vulnerable packages (one past
 its deadline), the SBOM-like inventory it implies, a stricter remediation policy, and an acceptance request
-awaiting a Manager. Re-running changes nothing (the same report is the same scan)."""
+awaiting a Manager; payments' SBOM for the technology inventory. Re-running changes nothing (the same
+report is the same scan)."""
 
 import json
 from datetime import timedelta
@@ -25,12 +26,28 @@ REPORT = {
 }
 
 
+# What payments runs, as `cyclonedx-py environment` lists it (an inventory: the technology assessment).
+SBOM = {
+    "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+    "components": [
+        {"type": "library", "bom-ref": "django==5.1.4", "name": "django", "version": "5.1.4",
+         "purl": "pkg:pypi/django@5.1.4"},
+        {"type": "library", "bom-ref": "requests==2.32.3", "name": "requests", "version": "2.32.3",
+         "purl": "pkg:pypi/requests@2.32.3"},
+        {"type": "library", "bom-ref": "psycopg==3.2.3", "name": "psycopg", "version": "3.2.3",
+         "purl": "pkg:pypi/psycopg@3.2.3"},
+    ],
+}
+
+
 def seed(context):
     project, services, users = context["project"], context["services"], context["users"]
     RemediationPolicy.objects.get_or_create(project=project, defaults={"critical_days": 5, "high_days": 21})
     first = timezone.now() - timedelta(days=120)  # old enough for overdue findings
     scan, _ = scan_ingest(service=services["checkout"], body=json.dumps(REPORT, sort_keys=True).encode(),
                           now=first)
+    scan_ingest(service=services["payments"], body=json.dumps(SBOM, sort_keys=True).encode(),
+                now=first + timedelta(days=1))
     finding = DependencyFinding.objects.filter(service=services["checkout"],
                                                vulnerability__identifier="PYSEC-2023-74").first()
     if finding is not None and not RiskAcceptance.objects.filter(finding=finding).exists() \

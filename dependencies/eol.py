@@ -15,7 +15,7 @@ class EolFileError(ValueError):
 
 
 # Package names that are not the endoflife.date product slug.
-PRODUCT_ALIASES = {"node": "nodejs", "postgres": "postgresql", "psycopg": "postgresql", "cpython": "python",
+PRODUCT_ALIASES = {"node": "nodejs", "postgres": "postgresql", "cpython": "python",
                    "djangorestframework": "django-rest-framework"}
 
 
