@@ -30,6 +30,7 @@ class FindingComponentSerializer(serializers.ModelSerializer):
 
 class FindingVulnerabilitySerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="identifier")
+    url = serializers.CharField(help_text="The advisory's page; empty when the report named none.")
 
     class Meta:
         model = Vulnerability

@@ -32,5 +32,6 @@ def parse(data) -> ParsedScan:
                 aliases=sorted(str(a) for a in vuln.get("aliases") or [] if a != vuln["id"]),
                 summary=str(vuln.get("description") or "")[:5000],
                 fixed_versions=[str(v) for v in vuln.get("fix_versions") or []],
+                url=f"https://osv.dev/vulnerability/{vuln['id']}",  # pip-audit's ids are OSV ids (PYSEC, GHSA)
             ))
     return scan
