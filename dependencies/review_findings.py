@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.urls import reverse
 
 from dependencies.deadlines import local_date
-from dependencies.models import AcceptanceState, RiskAcceptance, Severity
+from dependencies.models import AcceptanceState, RiskAcceptance, Scan, Severity
 from dependencies.selectors import OPEN, overdue, project_findings
 from dependencies.technology import describe_behind, inventory
 
@@ -82,8 +82,8 @@ def technology_assessment(project, now) -> list[dict]:
 
 def findings(*, project, cadence, period_start, period_end, now) -> list[dict]:
     if cadence == "weekly":
-        if not project_findings(project).exists():
-            return []
+        if not Scan.objects.filter(service__project=project).exists():
+            return []  # nothing scanned: the item stays a checkbox, not a false all-clear
         found = dependency_updates(project, period_start, period_end, now)
         return [{"item": "dependency_updates", **f} for f in found or [
             {"severity": "info", "text": "No new, fixable, overdue or expiring dependency finding.", "links": []}]]
