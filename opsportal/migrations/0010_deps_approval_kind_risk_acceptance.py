@@ -3,6 +3,13 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from opsportal.audit.triggers import create_triggers
+
+
+def reinstall_triggers(apps, schema_editor):
+    # Changing approval's kind constraint rebuilds the table on SQLite, dropping its append-only triggers.
+    create_triggers(schema_editor, ["opsportal_approval"])
+
 
 class Migration(migrations.Migration):
 
@@ -26,4 +33,5 @@ class Migration(migrations.Migration):
             model_name='approval',
             constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['slo_review', 'incident_response', 'postmortem', 'improvement_action', 'risk_acceptance'])), name='approval_kind_valid'),
         ),
+        migrations.RunPython(reinstall_triggers, migrations.RunPython.noop),
     ]
