@@ -22,6 +22,7 @@ CHECKPOINTS = {
     "continuous_improvement": "Continuous improvement process active",
     "documentation_current": "Documentation maintained and current",
     "capacity_planning": "Capacity monitored, with a plan before any resource runs out",
+    "dependency_updates": "Dependencies scanned; no critical or high vulnerability past its deadline",
 }
 SUCCESS_CRITERIA = {
     "slo_compliance": "SLO compliance maintained above thresholds",

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "knowledgebase",
     "capacity",
     "oncall",
+    "dependencies",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ class ApprovalKind(models.TextChoices):
     INCIDENT_RESPONSE = "incident_response", "Incident response"
     POSTMORTEM = "postmortem", "Postmortem"
     IMPROVEMENT_ACTION = "improvement_action", "Improvement action"
+    RISK_ACCEPTANCE = "risk_acceptance", "Dependency risk acceptance"
 
 
 class ApprovalDecision(models.TextChoices):

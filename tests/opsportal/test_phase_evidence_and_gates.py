@@ -50,7 +50,7 @@ def test_gate_results_combine_contributions(monkeypatch, project):
     assert rows["documentation_current"]["result"] == "FAIL"
     assert rows["documentation_current"]["reasons"] == ["no stale runbooks", "2 stale runbooks"]
     assert rows["postmortem_process"]["result"] == "NO_DATA"  # silence is never a PASS
-    assert len(rows) == 11
+    assert len(rows) == 12
 
 
 def test_gate_report_writes_evidence_and_validation_entries(monkeypatch, api_as, operator, viewer, project):
