@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -28,6 +29,7 @@ from dependencies.services import (
 )
 from dependencies.services.acceptance import MAX_ACCEPTANCE_DAYS
 from opsportal.access import scope
+from opsportal.admin.bulk import SHOWN_IN_FORM, bulk_capable, confirmed_form_data
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text
 from opsportal.admin.scale import AutocompleteFilter, EstimatedCountPaginator, search_exact_first
 
@@ -80,12 +82,26 @@ class ActionItemForm(forms.Form):
 
 
 def _bulk_form(model_admin, request, queryset, *, form_class, action, intro, submit):
-    form = form_class(request.POST if "apply" in request.POST else None)
+    form = form_class(request.POST if "confirm" in request.POST else None)
     if form.is_bound and form.is_valid():
         return form
-    context = {**model_admin.admin_site.each_context(request), "title": submit, "form": form, "queryset": queryset,
+    # "Select all N" keeps its meaning through the form step; only the first rows are listed.
+    context = {**model_admin.admin_site.each_context(request), "title": submit, "form": form,
+               "queryset": queryset[:SHOWN_IN_FORM], "total": queryset.count(),
+               "select_across": request.POST.get("select_across") == "1",
+               "selected_ids": request.POST.getlist(ACTION_CHECKBOX_NAME),
                "action": action, "intro": intro, "submit": submit, "opts": model_admin.model._meta}
     return TemplateResponse(request, "dependencies/bulk_form.html", context)
+
+
+def _owner_kwargs(request):
+    data = confirmed_form_data(request, OwnerForm)
+    return None if data is None else {"owner_id": data["owner"].pk if data["owner"] else None}
+
+
+def _acceptance_kwargs(request):
+    data = confirmed_form_data(request, AcceptanceForm)
+    return None if data is None else {"reason": data["reason"], "expires_on": data["expires_on"].isoformat()}
 
 
 @admin.register(DependencyFinding)
@@ -146,6 +162,8 @@ class DependencyFindingAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "dependencies/action_item.html", context)
 
     @admin.action(description="Assign an owner to the selected findings", permissions=["change"])
+    @bulk_capable(operation="dependencies.bulk.assign_owner", label="Assign an owner to findings",
+                  kwargs=lambda request: _owner_kwargs(request))
     def assign_owner(self, request, queryset):
         form = _bulk_form(self, request, queryset, form_class=OwnerForm, action="assign_owner",
                           intro="Give these findings an owner:", submit="Assign owner")
@@ -161,6 +179,8 @@ class DependencyFindingAdmin(admin.ModelAdmin):
         return None
 
     @admin.action(description="Request risk acceptance for the selected findings", permissions=["change"])
+    @bulk_capable(operation="dependencies.bulk.request_acceptance", label="Request risk acceptance for findings",
+                  kwargs=lambda request: _acceptance_kwargs(request))
     def request_acceptance(self, request, queryset):
         form = _bulk_form(self, request, queryset, form_class=AcceptanceForm, action="request_acceptance",
                           intro="Ask a Manager (not you) to accept the risk of these findings until a date:",

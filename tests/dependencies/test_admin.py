@@ -38,11 +38,11 @@ def test_bulk_assign_owner_and_request_acceptance(client, operator, manager2, fi
     ids = [str(f.pk) for f in findings[:2]]
     form = client.post(CHANGELIST, {"action": "assign_owner", "_selected_action": ids})
     assert form.status_code == 200 and b"Assign owner" in form.content
-    client.post(CHANGELIST, {"action": "assign_owner", "_selected_action": ids, "apply": "1",
+    client.post(CHANGELIST, {"action": "assign_owner", "_selected_action": ids, "confirm": "1",
                              "owner": manager2.pk})
     assert set(DependencyFinding.objects.filter(pk__in=ids).values_list("owner", flat=True)) == {manager2.pk}
     expires = (timezone.localdate() + timedelta(days=30)).isoformat()
-    client.post(CHANGELIST, {"action": "request_acceptance", "_selected_action": ids, "apply": "1",
+    client.post(CHANGELIST, {"action": "request_acceptance", "_selected_action": ids, "confirm": "1",
                              "reason": "Not reachable from outside", "expires_on": expires})
     assert RiskAcceptance.objects.filter(state="pending").count() == 2
 
@@ -50,7 +50,7 @@ def test_bulk_assign_owner_and_request_acceptance(client, operator, manager2, fi
 def test_manager_approves_in_the_admin_but_not_their_own_request(client, manager, manager2, findings):
     client.force_login(manager)
     finding = findings[0]
-    client.post(CHANGELIST, {"action": "request_acceptance", "_selected_action": [finding.pk], "apply": "1",
+    client.post(CHANGELIST, {"action": "request_acceptance", "_selected_action": [finding.pk], "confirm": "1",
                              "reason": "Compensating control", "expires_on": (timezone.localdate()
                                                                               + timedelta(days=10)).isoformat()})
     acceptance = RiskAcceptance.objects.get()
@@ -77,3 +77,29 @@ def test_vulnerability_page_lists_every_affected_service(client, viewer, ingest,
     assert response.status_code == 200
     assert [f.service.slug for f in response.context["affected"]] == ["checkout", "payments"]
     assert b"Affected services (2)" in response.content
+
+
+def test_select_all_findings_assigns_and_requests_acceptance_in_the_background(
+        client, operator, manager2, findings, django_capture_on_commit_callbacks):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from opsportal.models import BulkActionRun
+
+    client.force_login(operator)
+
+    def post_all(action, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(CHANGELIST, {"action": action, "select_across": "1", "index": "0",
+                                            ACTION_CHECKBOX_NAME: [findings[0].pk], **extra}, follow=True)
+
+    form = post_all("assign_owner")
+    assert '<input type="hidden" name="select_across" value="1">' in form.content.decode()
+    assert not BulkActionRun.objects.exists()  # the form step queues nothing
+    post_all("assign_owner", confirm="1", owner=manager2.pk)
+    run = BulkActionRun.objects.get()
+    assert (run.operation, run.kwargs, run.total, run.failed) == (
+        "dependencies.bulk.assign_owner", {"owner_id": manager2.pk}, len(findings), 0)
+    assert set(DependencyFinding.objects.values_list("owner", flat=True)) == {manager2.pk}
+    expires = (timezone.localdate() + timedelta(days=30)).isoformat()
+    post_all("request_acceptance", confirm="1", reason="Internal only", expires_on=expires)
+    assert RiskAcceptance.objects.filter(state="pending").count() == len(findings)
