@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "retros",
     "knowledgebase",
     "capacity",
+    "experience",
 ]
 
 MIDDLEWARE = [
