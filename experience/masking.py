@@ -12,7 +12,7 @@ PHONE_MASK = "[phone]"
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 # A candidate: optional +, then digits with single separators (space, dot, dash, slash, parentheses).
-PHONE = re.compile(r"(?<![\w+])(\+)?\(?\d(?:[\s.\-/()]{0,2}\d){6,18}\)?(?!\w)")
+PHONE = re.compile(r"(?<![\w+])(\+)?\(?\d(?:[\s.\-/()]{0,2}\d){6,18}(?!\w)")
 
 
 def _phone(match: re.Match) -> str:
