@@ -120,3 +120,19 @@ def apdex_scores(*, project, start: datetime, end: datetime, period: str = "day"
                            "apdex": m.apdex(counts["satisfied"], counts["tolerating"], total), **counts,
                            "requests": total, "status": "OK" if total else m.NO_DATA})
     return result
+
+
+def scores_between(*, project, kind: str, start: datetime, end: datetime) -> dict[str, dict]:
+    """{service slug ("" for none): score_of(kind)} over [start, end): one grouped query."""
+    rows = (
+        SurveyResponse.objects.filter(project=project, kind=kind, submitted_at__gte=start, submitted_at__lt=end)
+        .values("service__slug")
+        .annotate(
+            total=Count("id"),
+            csat_good=Count("id", filter=Q(score__gte=m.CSAT_GOOD)),
+            promoters=Count("id", filter=Q(score__gte=m.NPS_PROMOTER)),
+            detractors=Count("id", filter=Q(score__lte=m.NPS_DETRACTOR)),
+            score_sum=Sum("score"),
+        ).order_by("service__slug")
+    )
+    return {row["service__slug"] or "": score_of(kind, row) for row in rows}
