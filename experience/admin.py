@@ -2,6 +2,7 @@
 dry-run preview (the intake services validate, as for the API), read-only survey and Apdex data."""
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
@@ -47,7 +48,7 @@ class SurveyResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     list_display = ["submitted_at", "kind", "score", "service", "channel", "comment", "source", "external_id"]
     list_filter = ["kind", "channel", "project", ("service", AutocompleteFilter), to_many_autocomplete_filter("tags")]
-    list_select_related = ["project", "service"]
+    list_select_related = ["project", "service", "service__project"]
     search_fields = ["external_id", "comment"]
     get_search_results = search_exact_first
     date_hierarchy = "submitted_at"
@@ -84,7 +85,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     list_display = ["received_at", "status", "severity", "service", "source", "text", "linked_incident"]
     list_filter = ["status", "severity", "source", "project", ("service", AutocompleteFilter),
                    to_many_autocomplete_filter("tags")]
-    list_select_related = ["project", "service", "linked_incident"]
+    list_select_related = ["project", "service", "service__project", "linked_incident"]
     search_fields = ["text", "external_id"]
     get_search_results = search_exact_first
     date_hierarchy = "received_at"
@@ -178,8 +179,8 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         spec = IMPORTS.get(what)
         if spec is None:
             raise PermissionDenied
-        projects = projects_for(request.user, "change").filter(pk__in=[
-            p.pk for p in projects_for(request.user, "change") if request.user.has_perm(spec.permission, p)])
+        # The projects where the user's role may add these rows (404-free: others are simply not offered).
+        projects = projects_for(request.user, "add", model=apps.get_model("experience", spec.model))
         form = ImportForm(request.POST or None, request.FILES or None, projects=projects)
         result, errors = None, []
         if request.method == "POST" and form.is_valid():

@@ -5,7 +5,8 @@
   satisfaction sags in the last week (the weekly slo_review drop finding);
 - hourly Apdex counts for checkout at T = 300 ms;
 - feedback: a burst on payments yesterday (daily alert_triage), old untriaged items, tags;
-- "Checkout satisfaction", a UX objective (85% of CSAT answers 4-5) fed through the SLO engine.
+- "Checkout satisfaction" (85% of CSAT answers 4-5) and "Checkout responsiveness" (90% of requests
+  Apdex-satisfied at T = 300 ms), UX objectives fed through the SLO engine.
 """
 
 from datetime import UTC, timedelta
@@ -35,7 +36,7 @@ def _surveys(services, now):
     for slug in ("checkout", "search"):
         if slug not in services:
             continue
-        for n, at in enumerate(_moments(now)):
+        for at in _moments(now):
             key = int(at.timestamp() // 3600)
             sagging = slug == "checkout" and now - at <= 7 * DAY
             csat = (CSAT_SAGGING if sagging else CSAT_CYCLE)[key % 8]
@@ -93,6 +94,10 @@ def _objective(project, services):
         project=project, service=checkout, name="Checkout satisfaction", slug="checkout-satisfaction",
         objective=Decimal("85"), description="85% of CSAT answers about checkout score 4 or 5.")
     UXObjective.objects.get_or_create(slo=slo, defaults={"signal": "csat"})
+    fast = SLO.objects.filter(project=project, slug="checkout-apdex").first() or slo_create(
+        project=project, service=checkout, name="Checkout responsiveness (Apdex)", slug="checkout-apdex",
+        objective=Decimal("90"), description="90% of checkout requests satisfied (at or under T = 300 ms).")
+    UXObjective.objects.get_or_create(slo=fast, defaults={"signal": "apdex", "threshold_ms": 300})
     return slo
 
 

@@ -1,6 +1,6 @@
 """The demo data seeds a story for the UX dashboard and reviews, and re-running it stores nothing twice."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 
@@ -14,8 +14,8 @@ NOW = datetime(2026, 3, 18, 12, 30, tzinfo=UTC)
 
 
 def test_demo_is_idempotent_and_tells_its_story(project, service):
-    services = {"checkout": service,
-                **{slug: ServiceFactory(project=project, slug=slug, name=slug.title()) for slug in ("search", "payments")}}
+    services = {"checkout": service, **{slug: ServiceFactory(project=project, slug=slug, name=slug.title())
+                                        for slug in ("search", "payments")}}
     context = {"project": project, "services": services}
     with time_machine.travel(NOW, tick=False):
         demo.seed(context)
@@ -26,8 +26,6 @@ def test_demo_is_idempotent_and_tells_its_story(project, service):
             SLIMeasurement.objects.count()) == counts
     assert counts[0] == 2 * 2 * 28 * 8 and counts[3] > 0
     day = NOW.replace(hour=0, minute=0)
-    from datetime import timedelta
-
     daily = findings(project=project, cadence="daily", period_start=day - timedelta(days=1), period_end=day, now=NOW)
     assert [f["item"] for f in daily] == ["alert_triage"] and "Payments" in daily[0]["text"]
     weekly = findings(project=project, cadence="weekly", period_start=day - timedelta(days=7), period_end=day,
