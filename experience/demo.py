@@ -112,5 +112,9 @@ def seed(context):
         apdex_samples_ingest(project=project, rows=apdex)
     slo = _objective(project, services)
     if slo is not None:
+        from slos.services import slo_evaluate
+
         ux_objectives_feed_project(project=project, now=now, since=now - DAYS * DAY)
+        for objective in UXObjective.objects.filter(slo__project=project).select_related("slo"):
+            slo_evaluate(slo=objective.slo, now=now)  # the status shows at once, not after the worker's run
         context["ux_objective"] = slo
