@@ -58,3 +58,35 @@ class RejectedSerializer(serializers.Serializer):
 
 class ApdexResultSerializer(serializers.Serializer):
     stored = serializers.IntegerField()
+
+
+class GroupByField(serializers.CharField):
+    def to_internal_value(self, data):
+        names = [n.strip() for n in super().to_internal_value(data).split(",") if n.strip()]
+        unknown = [n for n in names if n not in ("service", "channel")]
+        if unknown:
+            raise serializers.ValidationError(f"group by service and/or channel, not {', '.join(unknown)}.")
+        return list(dict.fromkeys(names))
+
+
+class ScoresQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SurveyKind.choices)
+    period = serializers.ChoiceField(choices=[("day", "day"), ("week", "week")], default="day")
+    group_by = GroupByField(default="service", allow_blank=True, max_length=40,
+                            help_text="service, channel, both (comma-separated) or empty (the whole project).")
+    # `from` and `to` are read by opsportal.dashboards.parse_range (dates in the project's zone, or date-times).
+
+
+class ScoreRowSerializer(serializers.Serializer):
+    service = serializers.CharField(required=False, allow_null=True)
+    channel = serializers.CharField(required=False)
+    period = serializers.DateTimeField()
+    value = serializers.CharField(allow_null=True, help_text="null: NO_DATA")
+    responses = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=[("OK", "OK"), ("NO_DATA", "NO_DATA")])
+
+
+class ScoresSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    period = serializers.CharField()
+    scores = ScoreRowSerializer(many=True)

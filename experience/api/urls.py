@@ -1,6 +1,6 @@
 from django.urls import path
 
-from experience.api.views import ApdexView, FeedbackView, SurveyResponsesView
+from experience.api.views import ApdexView, FeedbackView, ScoresView, SurveyResponsesView
 
 
 def register(router):
@@ -11,4 +11,5 @@ urlpatterns = [
     path("projects/<slug:slug>/survey-responses/", SurveyResponsesView.as_view(), name="project-survey-responses"),
     path("projects/<slug:slug>/feedback/", FeedbackView.as_view(), name="project-feedback"),
     path("projects/<slug:slug>/apdex/", ApdexView.as_view(), name="project-apdex"),
+    path("projects/<slug:slug>/experience/scores/", ScoresView.as_view(), name="project-experience-scores"),
 ]

@@ -104,3 +104,33 @@ class ApdexView(_IntakeView):
         stored = apdex_samples_ingest(project=project, rows=rows)
         _feed_objectives(project, "apdex")
         return {"stored": stored}
+
+
+class ScoresView(APIView):
+    """`GET /api/v1/projects/{slug}/experience/scores/?kind=csat&period=day&group_by=service,channel&from=&to=`:
+    CSAT, NPS or CES per group and period with response counts; empty periods are NO_DATA."""
+
+    permission_classes = [IsAuthenticated]
+    queryset = SurveyResponse.objects.all()
+    http_method_names = ["get", "options"]
+
+    @extend_schema(parameters=[s.ScoresQuerySerializer], responses=s.ScoresSerializer,
+                   operation_id="projects_experience_scores_retrieve")
+    def get(self, request, slug):
+        from django.utils import timezone
+
+        from experience.selectors import survey_scores
+        from opsportal.dashboards import jsonable, parse_range
+
+        project = project_or_404(request, slug, ["experience.view_surveyresponse"])
+        query = s.ScoresQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            start, end = parse_range(request.query_params, project.time_zone, timezone.now())
+        except DjangoValidationError as exc:
+            return Response(validation_error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+        data = query.validated_data
+        rows = survey_scores(project=project, kind=data["kind"], start=start, end=end, period=data["period"],
+                             group_by=tuple(data["group_by"]))
+        return Response({"kind": data["kind"], "period": data["period"], "from": start.isoformat(),
+                         "to": end.isoformat(), "scores": jsonable(rows)})

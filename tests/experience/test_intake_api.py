@@ -1,5 +1,7 @@
 """`POST /api/v1/projects/{slug}/survey-responses/`, `/feedback/`, `/apdex/`: all rows or none, rows named."""
 
+from datetime import timedelta
+
 import pytest
 
 from experience.models import ApdexSample, FeedbackItem, FeedbackStatus, SurveyResponse, Tag
@@ -117,3 +119,21 @@ def test_viewers_cannot_post_and_other_projects_are_404(api_as, viewer, service)
     assert api_as(viewer).post("/api/v1/projects/nope/feedback/", [], format="json").status_code == 404
     ProjectFactory(slug="other")
     assert SurveyResponse.objects.count() == 0
+
+
+def test_scores_per_channel_and_week_through_the_api(api_as, viewer, project, service):
+    import time_machine
+
+    from experience.services import survey_responses_ingest
+
+    survey_responses_ingest(project=project, rows=[survey("nps", s, i, channel=c, at=NOW - timedelta(hours=1))
+                                                   for i, (s, c) in enumerate(
+        [(10, "email"), (9, "email"), (0, "email"), (3, "in_app")])])
+    client = api_as(viewer)
+    with time_machine.travel(NOW, tick=False):
+        body = client.get("/api/v1/projects/shop/experience/scores/",
+                          {"kind": "nps", "period": "week", "group_by": "channel", "from": "2026-03-16"}).json()
+        bad = client.get("/api/v1/projects/shop/experience/scores/", {"kind": "nps", "group_by": "colour"})
+    assert [(r["channel"], r["value"], r["responses"], r["status"]) for r in body["scores"]] == [
+        ("email", 33, 3, "OK"), ("in_app", -100, 1, "OK")]
+    assert bad.status_code == 400 and "group_by" in bad.json()
