@@ -27,8 +27,10 @@ NPS_CYCLE = [10, 9, 8, 10, 7, 9, 6, 10, 3]
 
 
 def _moments(now):
+    """Every third hour on a fixed grid (hours since the epoch divisible by 3), so re-runs hit the same ids."""
     last = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    return [last - i * 3 * HOUR for i in range(DAYS * 8, 0, -1)]
+    hours = [last - i * HOUR for i in range(DAYS * 24, 0, -1)]
+    return [h for h in hours if int(h.timestamp() // 3600) % 3 == 0]
 
 
 def _surveys(services, now):
@@ -102,7 +104,9 @@ def _objective(project, services):
 
 
 def seed(context):
-    project, services, now = context["project"], context["services"], timezone.now()
+    project, services = context["project"], context["services"]
+    # The hour's start: a re-run within the hour sees, feeds and evaluates exactly the same.
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
     survey_responses_ingest(project=project, rows=_surveys(services, now))
     feedback = _feedback(services, now)
     if feedback:
