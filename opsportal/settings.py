@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "capacity",
     "oncall",
     "dependencies",
+    "experience",
 ]
 
 MIDDLEWARE = [
