@@ -22,6 +22,7 @@ from experience.services import (
     feedback_triage,
 )
 from opsportal.access import projects_for, scope
+from opsportal.admin.bulk import SHOWN_IN_FORM, bulk_capable, not_bulk_capable
 from opsportal.admin.mixins import ReadOnlyAdminMixin, error_text
 from opsportal.admin.scale import (
     AutocompleteFilter,
@@ -58,6 +59,16 @@ class SurveyResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="tags")
     def tag_list(self, obj):
         return ", ".join(t.name for t in obj.tags.all())
+
+
+def _incident_kwargs(request):
+    """The confirmed incident of a large "link" selection (the worker checks project and access per row)."""
+    if "confirm" not in request.POST:
+        return None
+    try:
+        return {"incident_id": int(request.POST.get("incident", ""))}
+    except ValueError:
+        return None  # the form step shows the error
 
 
 class LinkIncidentForm(forms.Form):
@@ -115,26 +126,34 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         return None
 
     @admin.action(description="Mark triaged", permissions=["change"])
+    @bulk_capable(operation="experience.bulk.triage", label="Mark feedback triaged")
     def triage_action(self, request, queryset):
         return self._done(request, "triaged",
                           lambda: feedback_triage(items=list(queryset), actor=request.user, now=timezone.now()))
 
     @admin.action(description="Close", permissions=["change"])
+    @bulk_capable(operation="experience.bulk.close", label="Close feedback")
     def close_action(self, request, queryset):
         return self._done(request, "closed",
                           lambda: feedback_close(items=list(queryset), actor=request.user, now=timezone.now()))
 
     def _form_page(self, request, queryset, form, action_name, title, explanation):
+        # "Select all N" keeps its meaning through the form step; only the first rows are listed.
         context = {**self.admin_site.each_context(request), "title": title, "explanation": explanation,
-                   "form": form, "items": queryset, "action_name": action_name, "opts": self.model._meta,
+                   "form": form, "items": queryset[:SHOWN_IN_FORM], "total": queryset.count(),
+                   "selected_ids": request.POST.getlist(ACTION_CHECKBOX_NAME),
+                   "select_across": request.POST.get("select_across") == "1",
+                   "action_name": action_name, "opts": self.model._meta,
                    "action_checkbox_name": ACTION_CHECKBOX_NAME}
         return TemplateResponse(request, "admin/experience/action_form.html", context)
 
     @admin.action(description="Link to an incident", permissions=["change"])
+    @bulk_capable(operation="experience.bulk.link_incident", label="Link feedback to an incident",
+                  kwargs=lambda request: _incident_kwargs(request))
     def link_incident_action(self, request, queryset):
         from incidents.models import Incident
 
-        projects = {item.project_id for item in queryset}
+        projects = set(queryset.order_by().values_list("project_id", flat=True).distinct())
         incidents = scope(Incident.objects.filter(project_id__in=projects), request.user).order_by("-declared_at")
         form = LinkIncidentForm(request.POST if "confirm" in request.POST else None, incidents=incidents)
         if form.is_bound and form.is_valid():
@@ -145,6 +164,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
                                "The incident must be of the feedback's project.")
 
     @admin.action(description="Create an action item", permissions=["change"])
+    @not_bulk_capable("one action item follows up the whole selection together; the form names one project's items")
     def create_action_item_action(self, request, queryset):
         if not request.user.has_perm("incidents.add_actionitem"):
             self.message_user(request, "Your role cannot create action items.", messages.ERROR)

@@ -14,7 +14,8 @@ from types import ModuleType
 from django.apps import apps
 
 # The project's own apps, in the order their contributions are collected.
-OPSPORTAL_APPS = ("opsportal", "slos", "incidents", "retros", "knowledgebase", "capacity", "oncall", "dependencies", "experience")
+OPSPORTAL_APPS = ("opsportal", "slos", "incidents", "retros", "knowledgebase", "capacity", "oncall", "dependencies",
+                  "experience")
 
 
 def app_modules(module_name: str) -> list[ModuleType]:

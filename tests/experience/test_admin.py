@@ -137,3 +137,28 @@ def test_incident_page_lists_feedback_for_its_services_during_it(admin_client, p
     assert "User feedback during this incident" in html
     assert "zq-during &lt;b&gt;it&lt;/b&gt;" in html
     assert "zq-before" not in html and "zq-other" not in html
+
+
+def test_select_all_triage_and_link_run_in_the_background(admin_client, items, project, service,
+                                                          django_capture_on_commit_callbacks):
+    from incidents.services import incident_declare
+    from opsportal.models import BulkActionRun
+
+    incident = incident_declare(project=project, title="Checkout down", severity="SEV3", services=[service])
+
+    def post_all(action, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            return act(admin_client, action, items[:1], select_across="1", index="0", **extra)
+
+    post_all("triage_action")
+    run = BulkActionRun.objects.get()
+    assert (run.operation, run.total, run.done, run.failed) == ("experience.bulk.triage", 4, 4, 0)
+    assert set(FeedbackItem.objects.values_list("status", flat=True)) == {FeedbackStatus.TRIAGED}
+    form = post_all("link_incident_action")
+    assert '<input type="hidden" name="select_across" value="1">' in form.content.decode()
+    assert BulkActionRun.objects.count() == 1  # the form step queues nothing
+    post_all("link_incident_action", incident=incident.pk, confirm="1")
+    run = BulkActionRun.objects.latest("pk")
+    assert (run.operation, run.kwargs, run.done, run.failed) == ("experience.bulk.link_incident",
+                                                                 {"incident_id": incident.pk}, 4, 0)
+    assert FeedbackItem.objects.filter(linked_incident=incident, status=FeedbackStatus.LINKED).count() == 4
