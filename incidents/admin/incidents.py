@@ -280,6 +280,28 @@ class IncidentAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("<int:pk>/acknowledge/", self.admin_site.admin_view(self.acknowledge_view),
+                     name="incidents_incident_acknowledge"), *super().get_urls()]
+
+    def acknowledge_view(self, request, pk):
+        """The Acknowledge button on the incident's page: stops its escalation and sets the time MTTA uses."""
+        from django.http import HttpResponseNotAllowed
+        from django.shortcuts import get_object_or_404
+
+        from opsportal.access import scope
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        incident = get_object_or_404(scope(Incident.objects.select_related("project"), request.user), pk=pk)
+        if not request.user.has_perm("incidents.change_incident", incident):
+            raise PermissionDenied
+        self._each(request, Incident.objects.filter(pk=incident.pk), "Acknowledged",
+                   lambda i: incident_acknowledge(incident=i, actor=request.user))
+        return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[pk]))
+
     # --- actions -------------------------------------------------------------
     def _each(self, request, queryset, verb, call):
         done, refused = [], []
@@ -327,6 +349,8 @@ class IncidentAdmin(admin.ModelAdmin):
             "opts": self.model._meta, "action_name": action_name,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "selected_ids": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            # The response decision shows what apps know of each incident (e.g. the escalation trail).
+            "show_panels": action_name == "approve_action",
         }
         return TemplateResponse(request, "admin/incidents/action_form.html", context)
 

@@ -170,3 +170,39 @@ def test_chat_webhook_gets_the_page_payload(project, policy, django_capture_on_c
 def test_schedule_step_with_nobody_on_call_is_on_the_timeline(project, policy, django_capture_on_commit_callbacks):
     incident = declare(project, django_capture_on_commit_callbacks, at=datetime(2026, 3, 1, tzinfo=UTC))
     assert pages(incident) == ["Paged nobody (no one on call) (step 1 of 3, round 1 of 2)."]
+
+
+def test_incident_page_acknowledge_button_and_the_trail_on_the_page_and_the_decision(
+        client, project, policy, manager, django_capture_on_commit_callbacks):
+    incident = declare(project, django_capture_on_commit_callbacks)
+    fire_due(now=T0 + timedelta(minutes=5))  # carol paged at step 2
+    client.force_login(manager)
+    page = client.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()
+    assert 'id="incident-acknowledge"' in page
+    assert "Escalation trail" in page and "round 1, step 2" in page and "carol" in page
+    assert "Stakeholder updates (due every 30 min for SEV1)" in page
+    with time_machine.travel(T0 + timedelta(minutes=7), tick=False), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/incidents/incident/{incident.pk}/acknowledge/")
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.acknowledged_at == T0 + timedelta(minutes=7)
+    assert Escalation.objects.get(incident=incident).stop_reason == "acknowledged"
+    with time_machine.travel(T0 + timedelta(hours=2), tick=False):
+        page = client.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()
+        assert 'id="incident-acknowledge"' not in page  # acknowledged: no button
+        assert "acknowledged" in page and "3 missed" in page  # 30, 60 and 90 minutes passed without an update
+        form = client.post("/admin/incidents/incident/", {"action": "approve_action",
+                                                          "_selected_action": [incident.pk]}).content.decode()
+    assert "Escalation trail" in form and "round 1, step 2" in form  # the response decision shows the trail
+    assert client.get(f"/admin/incidents/incident/{incident.pk}/acknowledge/").status_code == 405
+
+
+def test_acknowledge_button_is_scoped_to_the_users_projects(client, project, policy, django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+
+    incident = declare(project, django_capture_on_commit_callbacks)
+    outsider = get_user_model().objects.create_user("outsider", is_staff=True)
+    client.force_login(outsider)
+    assert client.post(f"/admin/incidents/incident/{incident.pk}/acknowledge/").status_code in (403, 404)
+    incident.refresh_from_db()
+    assert incident.acknowledged_at is None
