@@ -22,6 +22,16 @@ class OpsPortalConfig(AppConfig):
 
         post_migrate.connect(sync_role_permissions_after_migrate, dispatch_uid="opsportal.sync_roles")
 
+        # The organisation role is cached on the user object (opsportal.roles.user_role): forget it
+        # when that object's groups change, as Django forgets its permission caches.
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import m2m_changed
+
+        from opsportal.roles import forget_user_role
+
+        m2m_changed.connect(forget_user_role, sender=get_user_model().groups.through,
+                            dispatch_uid="opsportal.forget_user_role")
+
         # Worker log lines carry the task name and id (issue 17).
         from django_q.signals import post_execute_in_worker, pre_execute
 

@@ -69,11 +69,24 @@ def sync_role_permissions_after_migrate(sender, app_config=None, using="default"
     sync_role_permissions()
 
 
+def forget_user_role(sender, instance, action, **kwargs) -> None:
+    if action.startswith("post_"):
+        instance.__dict__.pop("_opsportal_org_role", None)
+        for cache in ("_perm_cache", "_group_perm_cache"):
+            instance.__dict__.pop(cache, None)
+
+
 def user_role(user) -> str | None:
     if user.is_superuser:
         return MANAGERS
+    # Read once per user object (i.e. per request): permission checks ask for it many times a page.
+    cached = getattr(user, "_opsportal_org_role", False)
+    if cached is not False:
+        return cached
     names = {group.name for group in user.groups.all()}
-    for role in ROLE_NAMES:
-        if role in names:
-            return role
-    return None
+    role = next((role for role in ROLE_NAMES if role in names), None)
+    try:
+        user._opsportal_org_role = role
+    except AttributeError:  # AnonymousUser-like objects without attributes
+        pass
+    return role

@@ -197,7 +197,8 @@ def test_incident_page_acknowledge_button_and_the_trail_on_the_page_and_the_deci
     assert client.get(f"/admin/incidents/incident/{incident.pk}/acknowledge/").status_code == 405
 
 
-def test_acknowledge_button_is_scoped_to_the_users_projects(client, project, policy, django_capture_on_commit_callbacks):
+def test_acknowledge_button_is_scoped_to_the_users_projects(client, project, policy,
+                                                            django_capture_on_commit_callbacks):
     from django.contrib.auth import get_user_model
 
     incident = declare(project, django_capture_on_commit_callbacks)
