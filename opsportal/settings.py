@@ -301,6 +301,10 @@ OPSPORTAL = {
     "EMAIL_MAX_ATTEMPTS": env_int("OPSPORTAL_EMAIL_MAX_ATTEMPTS", 5),
     # ... and the first retry delay (doubling after each failure).
     "EMAIL_RETRY_BASE_SECONDS": env_int("OPSPORTAL_EMAIL_RETRY_BASE_SECONDS", 60),
+    # Alertmanager webhook caps (docs/configuration.md): alerts per notification (413 above), and
+    # UTF-8 bytes of one labels/annotations map, names plus values (400 naming the field above).
+    "WEBHOOK_MAX_ALERTS": env_int("OPSPORTAL_WEBHOOK_MAX_ALERTS", 10000),
+    "WEBHOOK_MAX_LABEL_BYTES": env_int("OPSPORTAL_WEBHOOK_MAX_LABEL_BYTES", 65536),
 }
 
 # One JSON object per line (time, level, logger, message, request_id, task fields) for the log
