@@ -92,3 +92,60 @@ def test_recompletion_is_only_for_training(article_factory, manager):
     article = article_factory(manager, publish=True)
     with pytest.raises(ValidationError):
         services.article_update(article=article, actor=manager, base_version=1, body="x", require_recompletion=True)
+
+
+def test_group_assignment_of_project_training_reaches_only_the_projects_members(article_factory, manager, project):
+    """A Django group spans the organisation; a project's training goes to the members of that project only."""
+    from opsportal.models import Project
+    from tests.memberships import member
+
+    other = Project.objects.create(slug="billing", name="Billing")
+    training = article_factory(manager, kind=ArticleKind.TRAINING, publish=True, project=project)
+    team = Group.objects.create(name="Platform team")
+    ann, bob, cid, dot = (UserFactory(username=name) for name in ("ann", "bob", "cid", "dot"))
+    for user in (ann, bob, cid, dot):
+        user.groups.add(team)
+    member(ann, project, "operator")
+    member(bob, project, "viewer")
+    member(cid, other, "manager")  # a member elsewhere only
+    dot.is_active = False
+    dot.save(update_fields=["is_active"])
+    member(dot, project, "viewer")  # deactivated: never assigned
+    due = timezone.localdate() + timedelta(days=7)
+    assignments = services.training_assign(article=training, due_on=due, actor=manager, groups=[team])
+    assert sorted(a.user.username for a in assignments) == ["ann", "bob"]
+    assert set(TrainingAssignment.objects.values_list("user__username", flat=True)) == {"ann", "bob"}
+    # Organisation-wide training still reaches every active member of the group.
+    org_wide = article_factory(manager, kind=ArticleKind.TRAINING, publish=True)
+    assigned = services.training_assign(article=org_wide, due_on=due, actor=manager, groups=[team])
+    assert sorted(a.user.username for a in assigned) == ["ann", "bob", "cid"]
+
+
+def test_naming_a_non_member_for_project_training_is_refused(article_factory, manager, project):
+    from tests.memberships import member
+
+    training = article_factory(manager, kind=ArticleKind.TRAINING, publish=True, project=project)
+    ann, eve = UserFactory(username="ann"), UserFactory(username="eve")
+    member(ann, project, "operator")
+    with pytest.raises(ValidationError) as excinfo:
+        services.training_assign(article=training, due_on=timezone.localdate(), actor=manager, users=[ann, eve])
+    assert excinfo.value.message_dict["users"] == [f"Not members of project {project.slug}: eve."]
+    assert not TrainingAssignment.objects.exists()
+
+
+def test_api_group_assignment_is_limited_to_project_members(article_factory, manager, project, api_as):
+    from tests.memberships import member
+
+    training = article_factory(manager, kind=ArticleKind.TRAINING, publish=True, project=project)
+    team = Group.objects.create(name="Platform team")
+    ann, eve = UserFactory(username="ann"), UserFactory(username="eve")
+    for user in (ann, eve):
+        user.groups.add(team)
+    member(ann, project, "viewer")
+    response = api_as(manager).post("/api/v1/training-assignments/assign/", {
+        "article": training.slug, "groups": ["Platform team"], "due_on": "2031-01-31"}, format="json")
+    assert response.status_code == 201, response.content
+    assert [row["user"] for row in response.json()] == ["ann"]
+    refused = api_as(manager).post("/api/v1/training-assignments/assign/", {
+        "article": training.slug, "users": ["eve"], "due_on": "2031-01-31"}, format="json")
+    assert refused.status_code == 400 and "users" in refused.json()
