@@ -1,6 +1,6 @@
 """Training: assignment to users and groups, completion with time and version, overdue, re-completion."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from knowledgebase import services
 from knowledgebase.models import ArticleKind, TrainingAssignment
+from tests.clock import awkward_instants, frozen_at
 from tests.factories import UserFactory
 
 
@@ -51,13 +52,16 @@ def test_viewers_cannot_assign_but_people_complete_their_own(training, operator,
                                            users=[operator])
     with pytest.raises(PermissionDenied):
         services.training_complete(assignment=assignment, actor=manager)
-    done = services.training_complete(assignment=assignment, actor=operator)
+    at = datetime(2028, 2, 29, 23, 55, tzinfo=UTC)
+    with frozen_at(at):
+        done = services.training_complete(assignment=assignment, actor=operator)
     assert done.is_completed and done.completed_version == training.version
-    assert abs((done.completed_at - timezone.now()).total_seconds()) < 60
+    assert done.completed_at == at
 
 
-def test_overdue_lists_open_assignments_past_due(training, manager):
-    today = timezone.localdate()
+@awkward_instants
+def test_overdue_lists_open_assignments_past_due(training, manager, awkward_now):
+    today = timezone.localdate(awkward_now)
     late, on_time, done = UserFactory(username="late"), UserFactory(username="ontime"), UserFactory(username="done")
     services.training_assign(article=training, due_on=today - timedelta(days=2), actor=manager, users=[late, done])
     services.training_assign(article=training, due_on=today + timedelta(days=2), actor=manager, users=[on_time])
