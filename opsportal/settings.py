@@ -219,6 +219,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Create operations link to the operations on what they created (opsportal/api/links.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "opsportal.api.links.add_create_links",
+    ],
     # issue 4 (incidents): several models have a `status`/`severity`/`source`; name their enums.
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.models.incidents.IncidentStatus",
