@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.models import Alert, Incident, IncidentEventKind, IncidentStatus
 from incidents.services import incident_assign_role, incident_transition
@@ -28,6 +29,7 @@ def form_data(incident, **overrides):
     }
     for name in ("impact_started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at", "closed_at"):
         value = getattr(incident, name)
+        value = timezone.localtime(value) if value else None  # the admin shows and reads TIME_ZONE's wall time
         data[f"{name}_0"] = value.strftime("%Y-%m-%d") if value else ""
         data[f"{name}_1"] = value.strftime("%H:%M:%S") if value else ""
     for prefix in ("role_assignments", "alerts", "events"):
