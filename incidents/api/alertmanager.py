@@ -6,6 +6,8 @@ Authenticated by an alert integration's bearer token, not by a user: the
 integration says which project the alerts feed and how severities map.
 """
 
+from datetime import UTC
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -80,13 +82,27 @@ class StringMapField(serializers.DictField):
         return value
 
 
+class AlertmanagerTimeField(serializers.DateTimeField):
+    """Alertmanager's zero time ("0001-01-01T00:00:00Z", "not ended") is None before any zone
+    conversion: converted to a TIME_ZONE east of UTC it falls before year 1 (a 400 on every firing
+    alert; found by the faketime pass with TIME_ZONE=Pacific/Kiritimati). Parsed values are UTC."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and value.startswith("0001-01-01"):
+            return None
+        return super().to_internal_value(value)
+
+    def default_timezone(self):
+        return UTC
+
+
 class AlertPayloadSerializer(serializers.Serializer):
     # Alertmanager always sends it; some relays' samples omit it, and then the group's status applies.
     status = serializers.ChoiceField(choices=AlertStatus.choices, required=False)
     labels = StringMapField()
     annotations = StringMapField(required=False, default=dict)
     startsAt = serializers.DateTimeField()  # noqa: N815 (Alertmanager's field names)
-    endsAt = serializers.DateTimeField(required=False, allow_null=True, default=None)  # noqa: N815
+    endsAt = AlertmanagerTimeField(required=False, allow_null=True, default=None)  # noqa: N815
     # Any length is accepted (Sloth's page alerts carry long ones, and Alertmanager does not retry a 4xx);
     # the service stores up to GENERATOR_URL_MAX characters and notes any cut.
     generatorURL = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)  # noqa: N815
