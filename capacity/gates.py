@@ -2,16 +2,14 @@
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from capacity.models import ResourceActionItem
 from capacity.selectors import forecasts_for, project_resources
 
 EXHAUSTION_HORIZON = timedelta(days=30)
 
 
-def evaluate(project, now=None) -> list[dict]:
-    now = now or timezone.now()
+def evaluate(project, *, now) -> list[dict]:
+    """`now` comes from the caller (opsportal.quality_gates reads the clock once for every app)."""
     resources = list(project_resources(project))
     if not resources:
         return []  # no resource tracked: the gate stays NO_DATA, never a silent PASS

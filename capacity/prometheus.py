@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from capacity.models import DataSource, PullStatus, Resource
 from capacity.services.samples import samples_store
@@ -94,9 +93,10 @@ def query_range(base_url: str, promql: str, start: datetime, end: datetime, step
         raise PullError(f"cannot reach {base_url}: {exc}") from None
 
 
-def resource_pull(*, resource: Resource, now: datetime | None = None) -> dict:
-    """Pull the resource's usage since the last pull; record the outcome on the resource."""
-    now = (now or timezone.now()).astimezone(UTC)
+def resource_pull(*, resource: Resource, now: datetime) -> dict:
+    """Pull the resource's usage since the last pull up to `now` (the caller's clock); record the
+    outcome on the resource."""
+    now = now.astimezone(UTC)
     resource.refresh_from_db(fields=["pulled_until"])  # where the previous pull (maybe another worker) stopped
     step_ = step()
     end = datetime.fromtimestamp(now.timestamp() // step_.total_seconds() * step_.total_seconds(), tz=UTC)
@@ -124,7 +124,7 @@ def resource_pull(*, resource: Resource, now: datetime | None = None) -> dict:
     return {"status": PullStatus.OK, "error": "", "stored": stored}
 
 
-def pull_all(now: datetime | None = None) -> int:
+def pull_all(now: datetime) -> int:
     """Every Prometheus resource of an active project; one failure does not stop the others."""
     pulled = 0
     for resource in Resource.objects.filter(data_source=DataSource.PROMETHEUS, service__project__active=True):
@@ -154,12 +154,12 @@ def performance_queries(source) -> dict[str, str]:
     return queries
 
 
-def performance_pull(*, source, now: datetime | None = None) -> dict:
+def performance_pull(*, source, now: datetime) -> dict:
     """Pull the service's request rate and latency percentiles since the last pull (steps where all four
     have a value are stored); failures are recorded on the source."""
     from capacity.models import PerformanceSample, PerformanceSource
 
-    now = (now or timezone.now()).astimezone(UTC)
+    now = now.astimezone(UTC)
     step_ = step()
     end = datetime.fromtimestamp(now.timestamp() // step_.total_seconds() * step_.total_seconds(), tz=UTC)
     start = source.pulled_until + step_ if source.pulled_until else end - initial_lookback()

@@ -47,8 +47,9 @@ def panels(request) -> list[dict]:  # noqa: F811
     return _incident_panels(request) + postmortem_panels(request)
 
 
-def strip(request) -> list[dict]:
-    """Admin home strip: open incidents by severity and overdue action items (two queries)."""
+def strip(request, *, now) -> list[dict]:
+    """Admin home strip: open incidents by severity and overdue action items (two queries). `now`
+    is the dashboard's clock (opsportal.home_strip reads it once for every app)."""
     if not request.user.has_perm("incidents.view_incident"):
         return []
     from django.db.models import Count
@@ -61,7 +62,7 @@ def strip(request) -> list[dict]:
     url = reverse("admin:dashboard", args=["incidents"])
     counts = dict(Incident.objects.filter(project__in=projects).open().values_list("severity")
                   .annotate(n=Count("pk")).order_by())
-    overdue = ActionItem.objects.filter(project__in=projects).overdue(timezone.localdate()).count()
+    overdue = ActionItem.objects.filter(project__in=projects).overdue(timezone.localdate(now)).count()
     return [{"label": f"open {sev}", "value": counts.get(sev, 0), "url": url} for sev in Severity.values] + [
         {"label": "overdue action items", "value": overdue, "url": url}]
 

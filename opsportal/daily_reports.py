@@ -43,7 +43,7 @@ def daily_gate_reports(*, now: datetime | None = None) -> dict:
                 if already:
                     outcome["skipped"].append(slug)
                     continue
-                quality_gates.gate_report(project=project)
+                quality_gates.gate_report(project=project, now=now)
             outcome["done"].append(slug)
         except Exception:
             logger.exception("gate report failed for project %s", slug)

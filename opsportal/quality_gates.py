@@ -1,15 +1,18 @@
 """Quality gates: the specification's validation checkpoints and success criteria,
 computed from data.
 
-Each app's `gates.evaluate(project)` returns findings (PASS, FAIL or NO_DATA) for some
+Each app's `gates.evaluate(project)` (or `evaluate(project, now=...)`) returns findings (PASS, FAIL or NO_DATA) for some
 gate keys; a gate FAILs if any finding fails, is NO_DATA if any finding had nothing to
 judge or no app says anything about it, and PASSes only when every finding passed.
 NO_DATA is a result of its own: logged in the validation log and the manifest, never a PASS.
 """
 
+import inspect
 import logging
+from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from opsportal.models import EvidenceKind, Project, ValidationResult
 from opsportal.registry import app_modules
@@ -36,11 +39,18 @@ NO_DATA = ValidationResult.NO_DATA
 logger = logging.getLogger(__name__)
 
 
-def evaluate_gates(project: Project) -> list[dict]:
-    """One row per gate: key, title, group, result (PASS/FAIL/NO_DATA) and reasons."""
+def _takes_now(evaluate) -> bool:
+    return "now" in inspect.signature(evaluate).parameters
+
+
+def evaluate_gates(project: Project, *, now: datetime | None = None) -> list[dict]:
+    """One row per gate: key, title, group, result (PASS/FAIL/NO_DATA) and reasons. Gates whose
+    `evaluate` takes `now` judge at that one instant (read once here, not per app)."""
+    now = now or timezone.now()
     findings: dict[str, list[dict]] = {key: [] for key in GATES}
     for module in app_modules("gates"):
-        for finding in module.evaluate(project) or []:
+        found = module.evaluate(project, now=now) if _takes_now(module.evaluate) else module.evaluate(project)
+        for finding in found or []:
             if finding["gate"] not in GATES:
                 raise ValueError(f"{getattr(module, '__name__', module)} reports unknown gate {finding['gate']!r}")
             findings[finding["gate"]].append(finding)
@@ -66,10 +76,10 @@ def evaluate_gates(project: Project) -> list[dict]:
     return rows
 
 
-def gate_report(*, project: Project, phase: str = "phase6", actor=None) -> dict:
+def gate_report(*, project: Project, phase: str = "phase6", actor=None, now: datetime | None = None) -> dict:
     """Evaluate the gates, write one `gate_report` evidence record and a validation
     entry `gate.<key>` per gate: PASS, FAIL or NO_DATA with the reasons (NO_DATA is never a PASS)."""
-    rows = evaluate_gates(project)
+    rows = evaluate_gates(project, now=now)
     with transaction.atomic():
         evidence = log_evidence(
             project=project, phase=phase, kind=EvidenceKind.GATE_REPORT, actor=actor,

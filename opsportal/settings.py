@@ -222,6 +222,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Create operations link to the operations on what they created (opsportal/api/links.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "opsportal.api.links.add_create_links",
+    ],
     # issue 4 (incidents): several models have a `status`/`severity`/`source`; name their enums.
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.models.incidents.IncidentStatus",
@@ -307,6 +312,10 @@ OPSPORTAL = {
     # Chat webhook channel of the same outbox: attempts, and the first retry delay (doubling).
     "WEBHOOK_MAX_ATTEMPTS": env_int("OPSPORTAL_WEBHOOK_MAX_ATTEMPTS", 5),
     "WEBHOOK_RETRY_BASE_SECONDS": env_int("OPSPORTAL_WEBHOOK_RETRY_BASE_SECONDS", 60),
+    # Alertmanager webhook caps (docs/configuration.md): alerts per notification (413 above), and
+    # UTF-8 bytes of one labels/annotations map, names plus values (400 naming the field above).
+    "WEBHOOK_MAX_ALERTS": env_int("OPSPORTAL_WEBHOOK_MAX_ALERTS", 10000),
+    "WEBHOOK_MAX_LABEL_BYTES": env_int("OPSPORTAL_WEBHOOK_MAX_LABEL_BYTES", 65536),
 }
 
 # One JSON object per line (time, level, logger, message, request_id, task fields) for the log

@@ -15,6 +15,10 @@ os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 # The suite sends many requests per user within a minute; tests of throttling set their own rates.
 for _scope in ("ANON", "USER", "ALERTS", "TOKEN_FAILURES"):
     os.environ.setdefault(f"OPSPORTAL_THROTTLE_{_scope}", "100000/min")
+# Any zone (docs/testing-any-date.md): the faketime pass runs the suite with Django's TIME_ZONE set to
+# the same random zone as the process's TZ, so code reading the deployment's local day is tried there too.
+if os.environ.get("OPSPORTAL_TIME_ZONE"):
+    os.environ["TIME_ZONE"] = os.environ["OPSPORTAL_TIME_ZONE"]
 os.environ.setdefault("OPSPORTAL_VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
 
 from opsportal.settings import *  # noqa: E402,F403

@@ -6,6 +6,9 @@ Authenticated by an alert integration's bearer token, not by a user: the
 integration says which project the alerts feed and how severities map.
 """
 
+from datetime import UTC
+
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -71,7 +74,29 @@ class StringMapField(serializers.DictField):
         value = super().to_internal_value(data)
         if any("\x00" in str(key) for key in value):
             raise serializers.ValidationError("Names cannot contain NUL characters.")
+        # Prometheus and Alertmanager put no limit of their own on label or annotation sizes; the cap
+        # (64 KiB by default) is far above what rules produce, and keeps one alert from filling a row.
+        cap = settings.OPSPORTAL["WEBHOOK_MAX_LABEL_BYTES"]
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in value.items())
+        if size > cap:
+            raise serializers.ValidationError(
+                f"Names and values total {size} bytes; at most {cap} are accepted (OPSPORTAL_WEBHOOK_MAX_LABEL_BYTES)."
+            )
         return value
+
+
+class AlertmanagerTimeField(serializers.DateTimeField):
+    """Alertmanager's zero time ("0001-01-01T00:00:00Z", "not ended") is None before any zone
+    conversion: converted to a TIME_ZONE east of UTC it falls before year 1 (a 400 on every firing
+    alert; found by the faketime pass with TIME_ZONE=Pacific/Kiritimati). Parsed values are UTC."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and value.startswith("0001-01-01"):
+            return None
+        return super().to_internal_value(value)
+
+    def default_timezone(self):
+        return UTC
 
 
 class AlertPayloadSerializer(serializers.Serializer):
@@ -80,7 +105,7 @@ class AlertPayloadSerializer(serializers.Serializer):
     labels = StringMapField()
     annotations = StringMapField(required=False, default=dict)
     startsAt = serializers.DateTimeField()  # noqa: N815 (Alertmanager's field names)
-    endsAt = serializers.DateTimeField(required=False, allow_null=True, default=None)  # noqa: N815
+    endsAt = AlertmanagerTimeField(required=False, allow_null=True, default=None)  # noqa: N815
     # Any length is accepted (Sloth's page alerts carry long ones, and Alertmanager does not retry a 4xx);
     # the service stores up to GENERATOR_URL_MAX characters and notes any cut.
     generatorURL = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)  # noqa: N815
@@ -176,8 +201,10 @@ class AlertmanagerWebhookView(APIView):
                 "moved_to_monitoring": serializers.BooleanField(),
                 "reactivated": serializers.BooleanField(help_text="moved from monitoring back to investigating"),
             }),
-            400: OpenApiResponse(description="Malformed payload; the body names the field."),
+            400: OpenApiResponse(description="Malformed payload, or labels/annotations above the size cap; "
+                                             "the body names the field."),
             401: OpenApiResponse(description="Missing or unknown integration token."),
+            413: OpenApiResponse(description="More alerts in one notification than the cap."),
         },
         tags=["alerts"],
     )
@@ -192,8 +219,24 @@ class AlertmanagerWebhookView(APIView):
                 f"This looks like Grafana legacy alerting (ruleName/evalMatches); expected {EXPECTED}. "
                 "Use a Grafana unified alerting webhook contact point."
             ]}, status=status.HTTP_400_BAD_REQUEST)
+        too_many = self._too_many_alerts(request.data.get("alerts"))
+        if too_many:
+            return Response({"alerts": [too_many]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         payload = AlertmanagerPayloadSerializer(data=request.data)
         if not payload.is_valid():
             return Response(flatten_errors(payload.errors), status=status.HTTP_400_BAD_REQUEST)
         result = alertmanager_ingest(integration=request.auth, payload=payload.validated_data)
         return Response(result, status=status.HTTP_200_OK)
+
+    @staticmethod
+    def _too_many_alerts(alerts) -> str:
+        """Checked before validation so a huge list costs no per-alert work. Alertmanager sends every
+        alert of a group unless its webhook_config sets `max_alerts` (default 0: no limit; above it the
+        rest is counted in `truncatedAlerts`); the default cap, 10,000, is far above any real group.
+        Alertmanager does not retry a 4xx: a refused notification shows in its logs and metrics
+        (alertmanager_notifications_failed_total)."""
+        cap = settings.OPSPORTAL["WEBHOOK_MAX_ALERTS"]
+        if isinstance(alerts, list) and len(alerts) > cap:
+            return (f"{len(alerts)} alerts in one notification; at most {cap} are accepted "
+                    "(set max_alerts in Alertmanager's webhook_config, or raise OPSPORTAL_WEBHOOK_MAX_ALERTS).")
+        return ""

@@ -20,6 +20,7 @@ from knowledgebase.models import (
     TrainingAssignment,
     TrainingCompletion,
 )
+from opsportal.access.models import ProjectMembership
 from opsportal.actors import recorded_person
 from opsportal.services.chain import chain_append_record
 
@@ -32,6 +33,11 @@ RECOMPLETION_DAYS = 14
 @transaction.atomic
 def training_assign(*, article: Article, due_on: date, actor, users=(), groups=()) -> list[TrainingAssignment]:
     """Assign a published training article to people and to every member of groups.
+
+    A project's training reaches only people of that project: a group (an organisation-wide
+    Django group) contributes just its members who hold a membership in the article's project, and a
+    person named directly who is not a member is refused (they could not read the article).
+    Organisation-wide training (no project) reaches every active member of the groups.
 
     One assignment per person: assigning someone again keeps their record and
     moves the due date. Returns the assignments created or updated.
@@ -47,10 +53,17 @@ def training_assign(*, article: Article, due_on: date, actor, users=(), groups=(
     users, groups = list(users or ()), list(groups or ())
     if not users and not groups:
         raise ValidationError({"users": "Name at least one user or group."})
+    audience = get_user_model().objects.filter(is_active=True)
+    if article.project_id is not None:
+        audience = audience.filter(project_memberships__project_id=article.project_id)
+        members = set(ProjectMembership.objects.filter(project_id=article.project_id, user__in=users)
+                      .values_list("user_id", flat=True))
+        outsiders = sorted(u.get_username() for u in users if u.pk not in members)
+        if outsiders:
+            raise ValidationError({"users": f"Not members of project {article.project.slug}: {', '.join(outsiders)}."})
     targets: dict[int, tuple] = {user.pk: (user, None) for user in users}
-    User = get_user_model()
     for group in groups:
-        for member in User.objects.filter(groups=group, is_active=True):
+        for member in audience.filter(groups=group).order_by("pk"):
             targets.setdefault(member.pk, (member, group))
     assignments = []
     for user, group in targets.values():

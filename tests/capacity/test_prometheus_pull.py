@@ -1,20 +1,13 @@
 """Prometheus pulls: the real server (backfilled series the test controls) and recorded failures."""
 
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from capacity.models import ResourceRollup, ResourceSample
 from capacity.prometheus import PullError, parse_range_response, resource_pull
 from capacity.services import resource_create
-from tests.conftest import require_external
-from tests.external import stop_process
+from tests.prometheus_backfill import backfill_start, backfilled_prometheus, free_port
 
 MINUTES = 30
 
@@ -25,9 +18,7 @@ def prom_resource(service, url, promql="sum(disk_used_bytes)"):
 
 
 def test_unreachable_server_is_recorded_not_raised(service, now):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     resource = prom_resource(service, f"http://127.0.0.1:{port}")
     result = resource_pull(resource=resource, now=now)
     resource.refresh_from_db()
@@ -70,41 +61,11 @@ def _histogram(t0) -> str:
 
 @pytest.fixture
 def prometheus(tmp_path):
-    if not (shutil.which("prometheus") and shutil.which("promtool")):
-        require_external("the prometheus and promtool binaries are needed (Debian packages prometheus)")
-    # Backfilled blocks must lie in the server's past: the one real-clock read, for the DATA, not an expectation.
-    t0 = timezone.now().replace(second=0, microsecond=0, tzinfo=UTC) - timedelta(hours=3)
+    t0 = backfill_start()
     values = [1000 + 37 * i + (i % 7) * 11 for i in range(MINUTES + 1)]
-    data, tsdb = tmp_path / "data.om", tmp_path / "tsdb"
-    data.write_text(_openmetrics(t0, values).replace("# EOF\n", "") + _histogram(t0))
-    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", str(data), str(tsdb)],
-                   check=True, capture_output=True, timeout=60)
-    config = tmp_path / "prometheus.yml"
-    config.write_text("global:\n  scrape_interval: 1m\n")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        ["prometheus", f"--storage.tsdb.path={tsdb}", f"--config.file={config}",
-         f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=15d"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"prometheus did not become ready: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
+    text = _openmetrics(t0, values).replace("# EOF\n", "") + _histogram(t0)
+    with backfilled_prometheus(tmp_path, text) as url:
         yield {"url": url, "t0": t0, "values": values}
-    finally:
-        stop_process(process)
 
 
 @pytest.mark.external

@@ -1,11 +1,12 @@
 """Findings on the right review items, the one-click action item, and the capacity_planning gate."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from capacity import gates, review_findings
 from capacity.models import ResourceActionItem
 from capacity.services import resource_action_item_create, resource_create, samples_store
 from tests.capacity.conftest import linear_daily
+from tests.clock import frozen_at
 
 
 def findings(project, cadence, now):
@@ -97,3 +98,28 @@ def test_gate_is_known_to_the_core(service, now):
 
     rows = {row["gate"]: row for row in evaluate_gates(service.project)}
     assert rows["capacity_planning"]["result"] == "NO_DATA"
+
+
+def test_gate_report_judges_capacity_at_the_callers_now(service, now):
+    """opsportal.quality_gates reads the clock once and hands it to the capacity gate, so the report
+    of a given instant does not depend on when the machine runs it."""
+    from opsportal.quality_gates import evaluate_gates
+
+    r = resource_create(service=service, name="disk", kind="disk", unit="%", capacity=100)
+    linear_daily(r, now=now, days=28, level_now=80, per_day=1.0)  # full in 20 days
+    rows = {row["gate"]: row for row in evaluate_gates(service.project, now=now)}
+    assert rows["capacity_planning"]["result"] == "FAIL"
+    with frozen_at(now + timedelta(days=400)):  # the machine's clock is elsewhere; the argument wins
+        rows = {row["gate"]: row for row in evaluate_gates(service.project, now=now)}
+    assert rows["capacity_planning"]["result"] == "FAIL"
+
+
+def test_pull_task_reads_the_clock_once_and_passes_it_down(service, monkeypatch):
+    from capacity import tasks
+
+    seen = []
+    monkeypatch.setattr("capacity.prometheus.pull_all", lambda now: seen.append(now) or 0)
+    instant = datetime(2028, 2, 29, 23, 55, tzinfo=UTC)
+    with frozen_at(instant):
+        tasks.pull_prometheus()
+    assert seen == [instant]

@@ -11,21 +11,27 @@ from incidents.services.action_items import action_items_escalate, action_items_
 from opsportal.errors import FourEyesViolation, InvalidTransition
 from opsportal.models import Approval, EvidenceRecord, Notification
 from opsportal.selectors import get_evidence
+from tests.clock import awkward_instants, frozen_at
 
 pytestmark = pytest.mark.django_db
 St = ActionItemStatus
 
 
-@pytest.mark.parametrize("priority,days", [("P1", 15), ("P2", 30), ("P3", 60)])
-def test_due_date_defaults_from_priority(project, operator, priority, days):
-    item = action_item_create(project=project, title="Fix", owner=operator, priority=priority)
-    assert item.due_date == timezone.localdate() + timedelta(days=days)
+@awkward_instants
+def test_due_date_defaults_from_priority(project, operator, awkward_now):
+    with frozen_at(awkward_now):
+        items = {p: action_item_create(project=project, title="Fix", owner=operator, priority=p)
+                 for p in ("P1", "P2", "P3")}
+    today = timezone.localdate(awkward_now)  # the deployment's day at that instant (TIME_ZONE)
+    assert {p: (item.due_date - today).days for p, item in items.items()} == {"P1": 15, "P2": 30, "P3": 60}
 
 
-def test_due_days_are_configurable(project, operator, settings):
+@awkward_instants
+def test_due_days_are_configurable(project, operator, settings, awkward_now):
     settings.OPSPORTAL = {**settings.OPSPORTAL, "ACTION_ITEM_DUE_DAYS": {"P1": 7}}
-    assert action_item_create(project=project, title="Fix", owner=operator, priority="P1").due_date == \
-        timezone.localdate() + timedelta(days=7)
+    with frozen_at(awkward_now):
+        item = action_item_create(project=project, title="Fix", owner=operator, priority="P1")
+    assert item.due_date == timezone.localdate(awkward_now) + timedelta(days=7)
 
 
 def test_bad_input_names_the_fields(project):
@@ -90,8 +96,9 @@ def test_manager_reopening_an_unverified_item_records_that_it_did_not_work(proje
     assert Approval.objects.get().decision == "request_changes"
 
 
-def test_overdue_digest_is_one_per_owner_per_day(project, operator, manager):
-    today = timezone.localdate()
+@awkward_instants
+def test_overdue_digest_is_one_per_owner_per_day(project, operator, manager, awkward_now):
+    today = timezone.localdate(awkward_now)
     for title in ("A", "B", "C"):
         action_item_create(project=project, title=title, owner=operator, due_date=today - timedelta(days=1))
     action_item_create(project=project, title="D", owner=manager, due_date=today - timedelta(days=2))
@@ -103,8 +110,9 @@ def test_overdue_digest_is_one_per_owner_per_day(project, operator, manager):
     assert action_items_send_overdue_digests(today + timedelta(days=1)) == 2  # next day, again
 
 
-def test_escalation_after_14_days_goes_to_managers_once(project, operator, manager, manager2):
-    today = timezone.localdate()
+@awkward_instants
+def test_escalation_after_14_days_goes_to_managers_once(project, operator, manager, manager2, awkward_now):
+    today = timezone.localdate(awkward_now)
     late = action_item_create(project=project, title="Very late", owner=operator, due_date=today - timedelta(days=15))
     action_item_create(project=project, title="Just late", owner=operator, due_date=today - timedelta(days=14))
     assert action_items_escalate(today) == 1

@@ -140,7 +140,8 @@ def test_timestamp_correction_api(api_as, operator, project):
     response = client.post(detail(incident, "timestamps/"), {
         "impact_started_at": "2026-11-01T11:40:00Z", "reason": "Found in the logs"}, format="json")
     assert response.status_code == 200
-    assert response.json()["impact_started_at"] == "2026-11-01T11:40:00Z"
+    # The API answers in TIME_ZONE's offset: compare instants, not strings.
+    assert datetime.fromisoformat(response.json()["impact_started_at"]) == datetime(2026, 11, 1, 11, 40, tzinfo=UTC)
     assert response.json()["timeline"][-1]["kind"] == IncidentEventKind.TIMESTAMP_CORRECTION
     response = client.post(detail(incident, "timestamps/"), {"acknowledged_at": "2026-11-01T11:00:00Z"},
                            format="json")

@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.models import ActionItem, Postmortem, PostmortemStatus
 from incidents.services import postmortem_decide
@@ -108,7 +109,7 @@ def test_inline_adds_action_items_through_the_service(client, operator, project)
     assert client.post(change_url(postmortem), data).status_code == 302
     item = ActionItem.objects.get()
     assert (item.project, item.postmortem, item.priority) == (project, postmortem, "P1")
-    assert (item.due_date - item.created_at.date()).days == 15
+    assert (item.due_date - timezone.localdate(item.created_at)).days == 15
 
 
 def test_stale_edit_is_refused(client, operator, project):

@@ -1,6 +1,6 @@
 """Training: assignment to users and groups, completion with time and version, overdue, re-completion."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from knowledgebase import services
 from knowledgebase.models import ArticleKind, TrainingAssignment
+from tests.clock import awkward_instants, frozen_at
 from tests.factories import UserFactory
 
 
@@ -51,13 +52,16 @@ def test_viewers_cannot_assign_but_people_complete_their_own(training, operator,
                                            users=[operator])
     with pytest.raises(PermissionDenied):
         services.training_complete(assignment=assignment, actor=manager)
-    done = services.training_complete(assignment=assignment, actor=operator)
+    at = datetime(2028, 2, 29, 23, 55, tzinfo=UTC)
+    with frozen_at(at):
+        done = services.training_complete(assignment=assignment, actor=operator)
     assert done.is_completed and done.completed_version == training.version
-    assert abs((done.completed_at - timezone.now()).total_seconds()) < 60
+    assert done.completed_at == at
 
 
-def test_overdue_lists_open_assignments_past_due(training, manager):
-    today = timezone.localdate()
+@awkward_instants
+def test_overdue_lists_open_assignments_past_due(training, manager, awkward_now):
+    today = timezone.localdate(awkward_now)
     late, on_time, done = UserFactory(username="late"), UserFactory(username="ontime"), UserFactory(username="done")
     services.training_assign(article=training, due_on=today - timedelta(days=2), actor=manager, users=[late, done])
     services.training_assign(article=training, due_on=today + timedelta(days=2), actor=manager, users=[on_time])
@@ -92,3 +96,60 @@ def test_recompletion_is_only_for_training(article_factory, manager):
     article = article_factory(manager, publish=True)
     with pytest.raises(ValidationError):
         services.article_update(article=article, actor=manager, base_version=1, body="x", require_recompletion=True)
+
+
+def test_group_assignment_of_project_training_reaches_only_the_projects_members(article_factory, manager, project):
+    """A Django group spans the organisation; a project's training goes to the members of that project only."""
+    from opsportal.models import Project
+    from tests.memberships import member
+
+    other = Project.objects.create(slug="billing", name="Billing")
+    training = article_factory(manager, kind=ArticleKind.TRAINING, publish=True, project=project)
+    team = Group.objects.create(name="Platform team")
+    ann, bob, cid, dot = (UserFactory(username=name) for name in ("ann", "bob", "cid", "dot"))
+    for user in (ann, bob, cid, dot):
+        user.groups.add(team)
+    member(ann, project, "operator")
+    member(bob, project, "viewer")
+    member(cid, other, "manager")  # a member elsewhere only
+    dot.is_active = False
+    dot.save(update_fields=["is_active"])
+    member(dot, project, "viewer")  # deactivated: never assigned
+    due = timezone.localdate() + timedelta(days=7)
+    assignments = services.training_assign(article=training, due_on=due, actor=manager, groups=[team])
+    assert sorted(a.user.username for a in assignments) == ["ann", "bob"]
+    assert set(TrainingAssignment.objects.values_list("user__username", flat=True)) == {"ann", "bob"}
+    # Organisation-wide training still reaches every active member of the group.
+    org_wide = article_factory(manager, kind=ArticleKind.TRAINING, publish=True)
+    assigned = services.training_assign(article=org_wide, due_on=due, actor=manager, groups=[team])
+    assert sorted(a.user.username for a in assigned) == ["ann", "bob", "cid"]
+
+
+def test_naming_a_non_member_for_project_training_is_refused(article_factory, manager, project):
+    from tests.memberships import member
+
+    training = article_factory(manager, kind=ArticleKind.TRAINING, publish=True, project=project)
+    ann, eve = UserFactory(username="ann"), UserFactory(username="eve")
+    member(ann, project, "operator")
+    with pytest.raises(ValidationError) as excinfo:
+        services.training_assign(article=training, due_on=timezone.localdate(), actor=manager, users=[ann, eve])
+    assert excinfo.value.message_dict["users"] == [f"Not members of project {project.slug}: eve."]
+    assert not TrainingAssignment.objects.exists()
+
+
+def test_api_group_assignment_is_limited_to_project_members(article_factory, manager, project, api_as):
+    from tests.memberships import member
+
+    training = article_factory(manager, kind=ArticleKind.TRAINING, publish=True, project=project)
+    team = Group.objects.create(name="Platform team")
+    ann, eve = UserFactory(username="ann"), UserFactory(username="eve")
+    for user in (ann, eve):
+        user.groups.add(team)
+    member(ann, project, "viewer")
+    response = api_as(manager).post("/api/v1/training-assignments/assign/", {
+        "article": training.slug, "groups": ["Platform team"], "due_on": "2031-01-31"}, format="json")
+    assert response.status_code == 201, response.content
+    assert [row["user"] for row in response.json()] == ["ann"]
+    refused = api_as(manager).post("/api/v1/training-assignments/assign/", {
+        "article": training.slug, "users": ["eve"], "due_on": "2031-01-31"}, format="json")
+    assert refused.status_code == 400 and "users" in refused.json()

@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def test_a_forced_date_and_zone_reach_the_test_run(tmp_path):
         require_external("faketime is not installed (apt-get install faketime)")
     # Stands in for the interpreter: prints the clock and zone it sees, and the pytest arguments.
     stub = tmp_path / "python"
-    stub.write_text('#!/bin/sh\ndate -u "+%Y-%m-%d %H:%M"; date "+%Z"; echo "$@"\n')
+    stub.write_text('#!/bin/sh\ndate -u "+%Y-%m-%d %H:%M"; date "+%Z"; echo "$@"; echo "$OPSPORTAL_TIME_ZONE"\n')
     stub.chmod(0o755)
     # Outside any faketime this test itself may run under (CI's faketime pass): a clean clock.
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME") and k != "LD_PRELOAD"}
@@ -42,3 +43,14 @@ def test_a_forced_date_and_zone_reach_the_test_run(tmp_path):
     assert lines[2] == "2028-02-29 23:58"  # the clock the suite sees
     assert lines[3] == "AEDT"
     assert lines[4] == "-m pytest -p no:cacheprovider -m not external -x"
+    assert lines[5] == "Australia/Sydney"  # Django's TIME_ZONE follows the zone (settings_test)
+
+
+def test_the_test_settings_take_the_zone_override(tmp_path):
+    """OPSPORTAL_TIME_ZONE (set by the faketime pass) becomes Django's TIME_ZONE under settings_test."""
+    code = "import django; django.setup(); from django.conf import settings; print(settings.TIME_ZONE)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opsportal.settings_test",
+           "OPSPORTAL_TIME_ZONE": "Pacific/Kiritimati"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+                            check=True, cwd=SCRIPT.parents[1])
+    assert result.stdout.strip() == "Pacific/Kiritimati"

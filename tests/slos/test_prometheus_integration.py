@@ -7,22 +7,15 @@ interval's count is exactly counter@end - counter@start: no `increase()` extrapo
 the portal's numbers must equal the ones computed here from the raw samples as exact fractions.
 """
 
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 
 import pytest
-from django.utils import timezone
 
 from slos.models import DataSource, PullStatus, SLIMeasurement, SLOStatus
 from slos.selectors import slo_report
 from slos.services.pull import slo_pull_prometheus
-from tests.conftest import require_external
-from tests.external import stop_process
+from tests.prometheus_backfill import backfill_start, backfilled_prometheus
 
 pytestmark = pytest.mark.external
 
@@ -30,12 +23,6 @@ MINUTES = 30
 GOOD = ('sum(http_requests_total{job="checkout",code!~"5.."})'
         ' - sum(http_requests_total{job="checkout",code!~"5.."} offset $window)')
 TOTAL = 'sum(http_requests_total{job="checkout"}) - sum(http_requests_total{job="checkout"} offset $window)'
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _raw_counters(t0: datetime):
@@ -60,39 +47,10 @@ def _openmetrics(t0: datetime, ok, err) -> str:
 
 @pytest.fixture
 def prometheus(tmp_path):
-    if not (shutil.which("prometheus") and shutil.which("promtool")):
-        require_external("the prometheus and promtool binaries are needed (Debian packages prometheus)")
-    now = timezone.now()
-    t0 = now.replace(second=0, microsecond=0, tzinfo=UTC) - timedelta(hours=3)
+    t0 = backfill_start()
     ok, err, ok_steps, err_steps = _raw_counters(t0)
-    data, tsdb = tmp_path / "data.om", tmp_path / "tsdb"
-    data.write_text(_openmetrics(t0, ok, err))
-    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", str(data), str(tsdb)],
-                   check=True, capture_output=True, timeout=60)
-    config = tmp_path / "prometheus.yml"
-    config.write_text("global:\n  scrape_interval: 1m\n")
-    port = _free_port()
-    process = subprocess.Popen(
-        ["prometheus", f"--storage.tsdb.path={tsdb}", f"--config.file={config}",
-         f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=15d"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"prometheus did not become ready: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
+    with backfilled_prometheus(tmp_path, _openmetrics(t0, ok, err)) as url:
         yield {"url": url, "t0": t0, "ok_steps": ok_steps, "err_steps": err_steps}
-    finally:
-        stop_process(process)
 
 
 def test_portal_numbers_equal_the_raw_data(prometheus, make_slo, settings):
