@@ -100,8 +100,16 @@ def incident_dashboard_data(*, project, start: datetime, end: datetime, now: dat
         if status in (ActionItemStatus.OPEN, ActionItemStatus.IN_PROGRESS) and due < today:
             overdue[_bucket((today - due).days, OVERDUE_BUCKETS)] += 1
 
+    # Response metrics other apps keep (e.g. on-call: pages and stakeholder updates), each under its key.
+    from opsportal.registry import app_modules
+
+    response = {}
+    for module in app_modules("incident_dashboard"):
+        response.update(module.response_metrics(project=project, incidents=incidents, now=now))
+
     return {
         "totals": totals,
+        "response": response,
         "monthly": monthly,
         "weekly_by_severity": [{"week": week, **counts} for week, counts in sorted(weekly.items())],
         "open_by_state": [{"status": status, **ages} for status, ages in sorted(open_by_state.items())],
@@ -167,5 +175,7 @@ def incident_tables(data: dict) -> list[dict]:
     rows += [["SEV1/SEV2 incidents", pm["significant_incidents"]],
              ["with a published postmortem %", pm["share_published"]],
              ["mean days from resolution to published postmortem", pm["mean_days_to_publish"]]]
+    for section in data.get("response", {}).values():
+        rows += [[label, value] for label, value in section.get("rows", [])]
     return [{"title": "The period in numbers (same as GET /api/v1/incidents/metrics/)", "header": ["", "value"],
              "rows": rows}]

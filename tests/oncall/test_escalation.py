@@ -207,3 +207,25 @@ def test_acknowledge_button_is_scoped_to_the_users_projects(client, project, pol
     assert client.post(f"/admin/incidents/incident/{incident.pk}/acknowledge/").status_code in (403, 404)
     incident.refresh_from_db()
     assert incident.acknowledged_at is None
+
+
+def test_incident_dashboard_counts_pages_and_missed_stakeholder_updates(
+        api_as, client, project, policy, manager, django_capture_on_commit_callbacks):
+    from oncall.status_updates import status_update_post
+
+    incident = declare(project, django_capture_on_commit_callbacks)
+    fire_due(now=T0 + timedelta(minutes=5))  # two pages so far
+    with time_machine.travel(T0 + timedelta(minutes=20), tick=False), django_capture_on_commit_callbacks(
+            execute=True):
+        status_update_post(incident=incident, audience="internal", template="investigating", actor=manager,
+                           now=T0 + timedelta(minutes=20))
+    with time_machine.travel(T0 + timedelta(minutes=100), tick=False):
+        body = api_as(manager).get(f"/api/v1/projects/{project.slug}/dashboards/incidents/",
+                                   {"from": "2026-03-01"}).json()
+        client.force_login(manager)
+        page = client.get("/admin/dashboards/incidents/", {"from": "2026-03-01"}).content.decode()
+    oncall = body["response"]["oncall"]
+    # SEV1 every 30 min: update at 20 min, then due at 50 and 80 (missed) by 100 min.
+    assert (oncall["pages_sent"], oncall["status_updates_posted"], oncall["status_updates_missed"],
+            oncall["incidents_with_missed_updates"]) == (2, 1, 2, 1)
+    assert "stakeholder updates missed (due time passed without one)" in page
