@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from incidents.models import IncidentEvent
 from incidents.services import incident_add_note
@@ -62,7 +63,7 @@ def test_date_drill_down_and_read_only(client, manager, project):
     earlier = incident_add_note(incident=incident, text="Back-dated scribe note", actor=manager,
                                 occurred_at=incident.declared_at - timedelta(days=40))
     client.force_login(manager)
-    when = earlier.occurred_at
+    when = timezone.localtime(earlier.occurred_at)  # the drill-down is by the local day (TIME_ZONE)
     drilled = client.get(f"{TIMELINE}?occurred_at__year={when.year}&occurred_at__month={when.month}"
                          f"&occurred_at__day={when.day}")
     assert "Back-dated scribe note" in texts(drilled)
