@@ -2,28 +2,20 @@
 qcluster workers on Redis, as tests/retros/test_concurrency_postgres.py does for reviews)."""
 
 import os
-import subprocess
-import sys
-import tempfile
-import time
-import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent
 from oncall.escalation import fire_due
 from oncall.models import Escalation, EscalationFire, EscalationPolicy, EscalationStep, EscalationTarget
 from opsportal.models import Notification
-from tests.conftest import require_external
 from tests.factories import ProjectFactory, UserFactory
+from tests.qcluster import fire_twice, qcluster_workers, wait_for_tasks
 from tests.retros.test_concurrency_postgres import run_in_threads
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
-REPO = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("OPSPORTAL_REDIS_URL") or "redis://127.0.0.1:6379/3"
 
 
@@ -59,74 +51,13 @@ def test_concurrent_ticks_fire_each_step_once():
     assert_each_fired_once(escalations)
 
 
-def _redis_reachable() -> bool:
-    try:
-        import redis
-
-        return bool(redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except Exception:
-        return False
-
 
 def test_two_qcluster_workers_on_redis_fire_each_step_once():
-    if not _redis_reachable():
-        require_external(f"Redis is not reachable at {REDIS_URL}")
-    from django_q.models import Schedule, Task
-
     escalations = due_escalations(20, slug="scale-oncall")
-    due = timezone.now() - timedelta(seconds=5)
-    for name in ("oncall.escalations_tick", "oncall.escalations_tick.second-firing"):
-        Schedule.objects.create(name=name, func="oncall.tasks.escalations_tick", schedule_type=Schedule.MINUTES,
-                                minutes=10, repeats=-1, next_run=due)
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "opsportal.settings",
-        "DEBUG": "1",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-                        f"{db['PORT'] or 5432}/{db['NAME']}",
-        "OPSPORTAL_REDIS_URL": REDIS_URL,
-        "OPSPORTAL_Q_NAME": f"oncall-scale-{uuid.uuid4().hex[:8]}",
-        "OPSPORTAL_Q_WORKERS": "1",
-        "LOG_LEVEL": "WARNING",
-    }
-    workdir = Path(tempfile.mkdtemp(prefix="oncall-qcluster-"))
-    env["OPSPORTAL_VAR_DIR"] = str(workdir)
-    logs = [open(workdir / f"qcluster-{i}.log", "w") for i in range(2)]  # closed in finally
-    workers = [
-        subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env, stdout=log,
-                         stderr=subprocess.STDOUT, start_new_session=True)
-        for log in logs
-    ]
-    try:
-        deadline = time.monotonic() + 120  # the qcluster scheduler looks about every 30 seconds
-        while time.monotonic() < deadline:
-            if Task.objects.filter(func="oncall.tasks.escalations_tick").count() >= 2:
-                break
-            if any(worker.poll() is not None for worker in workers):
-                break
-            time.sleep(1)
-        tasks = list(Task.objects.filter(func="oncall.tasks.escalations_tick"))
-        output = "\n".join((workdir / f"qcluster-{i}.log").read_text()[-3000:] for i in range(2))
-        assert len(tasks) == 2, f"expected both firings to run; worker output:\n{output}"
+    with qcluster_workers(redis_url=REDIS_URL, prefix="oncall-scale") as output:
+        fire_twice("oncall.tasks.escalations_tick", "oncall.escalations_tick")
+        tasks = wait_for_tasks("oncall.tasks.escalations_tick", 2, output.workers)
+        assert len(tasks) == 2, f"expected both firings to run; worker output:\n{output()}"
         assert all(task.success for task in tasks), [task.result for task in tasks]
         assert sum(task.result for task in tasks) == len(escalations)
         assert_each_fired_once(escalations)
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.terminate()
-        for worker in workers:
-            try:
-                worker.wait(20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(5)
-        for log in logs:
-            log.close()
-        try:
-            import redis
-
-            redis.from_url(REDIS_URL).delete(env["OPSPORTAL_Q_NAME"])
-        except Exception:
-            pass
