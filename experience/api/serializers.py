@@ -45,7 +45,7 @@ class IntakeResultSerializer(serializers.Serializer):
     already_stored = serializers.IntegerField(help_text="Re-sent rows (same source and external id) skipped.")
 
 
-class RowErrorSerializer(serializers.Serializer):
+class IntakeRowErrorSerializer(serializers.Serializer):
     index = serializers.IntegerField(allow_null=True)
     field = serializers.CharField()
     message = serializers.CharField()
@@ -53,7 +53,7 @@ class RowErrorSerializer(serializers.Serializer):
 
 class RejectedSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    errors = RowErrorSerializer(many=True)
+    errors = IntakeRowErrorSerializer(many=True)
 
 
 class ApdexResultSerializer(serializers.Serializer):
