@@ -85,6 +85,10 @@ def portal_env(args, var_dir: Path) -> dict:
         # Responder emails go to a local SMTP sink started by this script (see smtp_sink).
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
+        # Fifty simulated users share one API token, so the per-user throttle (docs/security.md) would
+        # answer most requests with 429 on a fast machine; the bench measures capacity, not the throttle.
+        "OPSPORTAL_THROTTLE_USER": os.environ.get("OPSPORTAL_THROTTLE_USER", "1000000/min"),
+        "OPSPORTAL_THROTTLE_ALERTS": os.environ.get("OPSPORTAL_THROTTLE_ALERTS", "1000000/min"),
     }
 
 
