@@ -40,9 +40,10 @@ def fire_twice(func: str, name: str) -> None:
 
 
 @contextmanager
-def qcluster_workers(*, redis_url: str, prefix: str, count: int = 2):
+def qcluster_workers(*, redis_url: str, prefix: str, count: int = 2, extra_env: dict | None = None):
     """Start `count` workers (one process each) on their own queue name; yield a function returning the
-    tail of their output. They are stopped, and the queue deleted, on exit."""
+    tail of their output, with `.workers` and `.portal(code)` (Python run in a portal process on the same
+    broker: its enqueues go to Redis, not inline). Workers stop, and the queue is deleted, on exit."""
     if not redis_reachable(redis_url):
         require_external(f"Redis is not reachable at {redis_url}")
     db = connection.settings_dict
@@ -58,6 +59,7 @@ def qcluster_workers(*, redis_url: str, prefix: str, count: int = 2):
         "OPSPORTAL_Q_WORKERS": "1",
         "OPSPORTAL_VAR_DIR": str(workdir),
         "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     logs = [open(workdir / f"qcluster-{i}.log", "w") for i in range(count)]  # closed in finally
     workers = [subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env, stdout=log,
@@ -66,7 +68,13 @@ def qcluster_workers(*, redis_url: str, prefix: str, count: int = 2):
     def output() -> str:
         return "\n".join((workdir / f"qcluster-{i}.log").read_text()[-3000:] for i in range(count))
 
-    output.workers = workers
+    def portal(code: str) -> str:
+        result = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + code], cwd=REPO,
+                                env=env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return result.stdout
+
+    output.workers, output.portal = workers, portal
     try:
         yield output
     finally:
@@ -84,7 +92,7 @@ def qcluster_workers(*, redis_url: str, prefix: str, count: int = 2):
         try:
             import redis
 
-            redis.from_url(redis_url).delete(env["OPSPORTAL_Q_NAME"])
+            redis.from_url(redis_url).delete(f"django_q:{env['OPSPORTAL_Q_NAME']}:q")  # the broker's list
         except Exception:
             pass
 
