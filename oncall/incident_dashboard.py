@@ -1,6 +1,8 @@
 """On-call's response metrics on the incident dashboard (incidents.dashboards, `incident_dashboard`
 extension point): pages sent, and stakeholder updates posted and missed for the period's incidents."""
 
+from types import SimpleNamespace
+
 from django.db.models import Count, Q
 
 from oncall.models import EscalationFire, StatusUpdate
@@ -21,13 +23,10 @@ def response_metrics(*, project, incidents, now) -> dict:
             "incident_id", "posted_at"):
         times.setdefault(incident_id, []).append(posted)
 
-    class _Row:  # what missed_updates reads of an incident
-        def __init__(self, severity, declared_at, resolved_at):
-            self.severity, self.declared_at, self.resolved_at = severity, declared_at, resolved_at
-
     missed, late_incidents = 0, 0
     for incident_id, severity, declared, resolved in rows:
-        count = len(missed_updates(_Row(severity, declared, resolved), times.get(incident_id, []), until=now))
+        incident = SimpleNamespace(severity=severity, declared_at=declared, resolved_at=resolved)  # what it reads
+        count = len(missed_updates(incident, times.get(incident_id, []), until=now))
         missed += count
         late_incidents += 1 if count else 0
     posted = sum(len(t) for t in times.values())
