@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.base import ModelBase
 from django.http import Http404
@@ -9,6 +10,26 @@ from django.utils import timezone
 from opsportal.registry import app_modules
 
 
+class SearchCountLimitAdmin:
+    """Mixed into every ModelAdmin whose paginator `takes_search_limit` (EstimatedCountPaginator): a
+    searched changelist counts exactly only up to OPSPORTAL_ADMIN_SEARCH_EXACT_COUNT_LIMIT rows."""
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if request.GET.get(SEARCH_VAR, "").strip():
+            from opsportal.admin.scale import search_exact_count_limit
+
+            return self.paginator(queryset, per_page, orphans, allow_empty_first_page,
+                                  exact_limit=search_exact_count_limit())
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+
+
+def estimated_count_admin(admin_class):
+    if not getattr(admin_class.paginator, "takes_search_limit", False) or issubclass(admin_class,
+                                                                                      SearchCountLimitAdmin):
+        return admin_class
+    return type(admin_class.__name__, (SearchCountLimitAdmin, admin_class), {"__module__": admin_class.__module__})
+
+
 class OpsPortalAdminSite(admin.AdminSite):
     site_header = "OpsPortal"
     site_title = "OpsPortal"
@@ -16,12 +37,14 @@ class OpsPortalAdminSite(admin.AdminSite):
     site_url = "/kb/"  # "View site" opens the knowledge base readers use
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Every ModelAdmin of a project-scoped model gets per-project scoping (opsportal/access/admin.py)."""
+        """Every ModelAdmin of a project-scoped model gets per-project scoping (opsportal/access/admin.py),
+        and every admin of an unbounded table the search-aware count limit (opsportal/admin/scale)."""
         from opsportal.access.admin import scoped_admin
 
         models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else list(model_or_iterable)
         for model in models:
-            super().register(model, scoped_admin(admin_class or admin.ModelAdmin, model), **options)
+            admin_class = estimated_count_admin(admin_class or admin.ModelAdmin)
+            super().register(model, scoped_admin(admin_class, model), **options)
 
     def dashboard_panels(self, request) -> list[dict]:
         """Panels for the admin home, from every app's `dashboard.panels(request)`.

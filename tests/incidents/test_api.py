@@ -198,3 +198,34 @@ def test_a_former_commander_cannot_approve_either(api_as, manager, manager2, rol
                                                   format="json")
         assert response.status_code == 403
     assert api_as(third).post(detail(incident, "approve/"), {"decision": "approve"}, format="json").status_code == 201
+
+
+def test_list_targets_are_what_the_targets_schema_describes(api_as, operator, viewer, project):
+    """The list writes targets as plain values (no nested serializer per row, for speed); they must
+    stay exactly what TargetStatesSerializer gives: running, met and not applicable, datetimes in the
+    API's format."""
+    from incidents.api.serializers import TargetStatesSerializer
+    from incidents.selectors.incidents import target_states
+
+    running = declare(project, title="running", severity="SEV2", actor=operator)
+    met = declare(project, title="met", severity="SEV3", actor=operator)
+    incident_transition(incident=met, to_status="investigating", actor=operator)
+    cancelled = declare(project, title="cancelled", severity="SEV4", actor=operator)
+    incident_transition(incident=cancelled, to_status="cancelled", actor=operator)
+    body = api_as(viewer).get("/api/v1/incidents/?project=shop").json()
+    by_title = {row["title"]: row["targets"] for row in body["results"]}
+    for incident in (running, met, cancelled):
+        incident.refresh_from_db()
+        expected = TargetStatesSerializer(target_states(incident)).data
+        got = by_title[incident.title]
+        for measure in ("acknowledge", "resolve"):
+            # seconds_left moves with the clock between the two calls: compare it within a minute.
+            assert {k: v for k, v in got[measure].items() if k != "seconds_left"} == {
+                k: v for k, v in expected[measure].items() if k != "seconds_left"}
+            if expected[measure]["seconds_left"] is None:
+                assert got[measure]["seconds_left"] is None
+            else:
+                assert abs(got[measure]["seconds_left"] - expected[measure]["seconds_left"]) < 60
+    assert by_title["running"]["acknowledge"]["state"] == "running"
+    assert by_title["met"]["acknowledge"]["state"] == "met"
+    assert by_title["cancelled"]["resolve"] == {"state": "not_applicable", "due_at": None, "seconds_left": None}

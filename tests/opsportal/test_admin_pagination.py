@@ -108,3 +108,43 @@ def test_a_low_estimate_never_leads_to_a_full_count(project, settings, monkeypat
         assert paginator.count == 11  # more than the limit: never shown below limit + 1
     assert paginator.estimated is True
     assert all("LIMIT 11" in q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper())
+
+
+def test_every_admin_of_an_unbounded_table_counts_searches_with_the_search_limit():
+    from django.contrib import admin as django_admin
+
+    from opsportal.admin_site import SearchCountLimitAdmin
+
+    unbounded = [a for a in django_admin.site._registry.values() if issubclass(a.paginator, EstimatedCountPaginator)]
+    assert len(unbounded) > 10
+    assert all(isinstance(a, SearchCountLimitAdmin) for a in unbounded), [
+        type(a).__name__ for a in unbounded if not isinstance(a, SearchCountLimitAdmin)]
+
+
+@pytest.mark.postgres_only
+def test_a_search_counts_only_up_to_the_search_limit(client, admin_user, project, settings):
+    # A word in most rows: the count reads at most search limit + 1 matches, not the general limit.
+    settings.OPSPORTAL_ADMIN_EXACT_COUNT_LIMIT = 100
+    settings.OPSPORTAL_ADMIN_SEARCH_EXACT_COUNT_LIMIT = 20
+    records(project, 60)
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as ctx:
+        searched = client.get("/admin/opsportal/evidencerecord/?q=record")
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert searched.status_code == 200
+    assert counts and all("LIMIT 21" in sql for sql in counts), counts
+    with CaptureQueriesContext(connection) as ctx:
+        unsearched = client.get("/admin/opsportal/evidencerecord/")
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert unsearched.status_code == 200
+    assert counts and all("LIMIT 101" in sql for sql in counts), counts
+    assert b"60 evidence records" in unsearched.content  # exact below the general limit
+
+
+def test_a_search_below_the_search_limit_is_counted_exactly(client, admin_user, project, settings):
+    settings.OPSPORTAL_ADMIN_SEARCH_EXACT_COUNT_LIMIT = 20
+    records(project, 30)
+    client.force_login(admin_user)
+    page = client.get("/admin/opsportal/evidencerecord/?q=record+1")  # both words: 1, 10-19, 21
+    assert page.status_code == 200
+    assert b"12 evidence records" in page.content

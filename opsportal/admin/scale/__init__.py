@@ -16,6 +16,7 @@ from opsportal.admin.scale.pagination import (
     bounded_count,
     exact_count_limit,
     planner_estimate,
+    search_exact_count_limit,
 )
 from opsportal.admin.scale.rows import LARGE_LIST_PER_PAGE, action_checkbox_fast
 from opsportal.admin.scale.search import exact_search_lookups, search_exact_first, word_search
@@ -36,6 +37,7 @@ __all__ = [
     "exact_count_limit",
     "exact_search_lookups",
     "planner_estimate",
+    "search_exact_count_limit",
     "search_exact_first",
     "to_many_autocomplete_filter",
     "uses_estimated_counts",
