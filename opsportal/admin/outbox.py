@@ -40,7 +40,7 @@ class OutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                                       label=f"Queue dead-lettered {self.requeue_label} again",
                                       model=self.model._meta.label):
             return None
-        count = sum(outbox_requeue(entry) for entry in queryset.only("pk"))
+        count = sum(outbox_requeue(entry) for entry in queryset.select_related(None).only("pk"))
         self.message_user(
             request, f"{count} {self.requeue_label} queued again; the outbox sweep sends them within a minute."
         )
