@@ -102,3 +102,46 @@ def checked_now(schema_editor):
     yield
     if postgres:
         schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+class ParentLinkBecomesPrimaryKey(migrations.operations.base.Operation):
+    """The child's own `id` goes and its link to the outbox row becomes its primary key, in one step.
+
+    Two plain operations (RemoveField id, then AlterField) cannot do this on both databases:
+    PostgreSQL refuses a second primary key, so `id` must go first, while SQLite's table rebuild
+    after `id` is gone still copies the `id` Django assumes every model without a primary key has.
+    Here PostgreSQL drops `id` and promotes the link; SQLite's rebuild does both at once (and,
+    backwards, gives the table its `id` again when the link stops being the primary key).
+    """
+
+    reduces_to_sql = False
+    reversible = True
+
+    def __init__(self, model_name, link, final_link):
+        self.model_name, self.link, self.final_link = model_name, link, final_link
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [self.model_name, self.link, self.final_link], {}
+
+    def state_forwards(self, app_label, state):
+        state.remove_field(app_label, self.model_name.lower(), "id")
+        state.alter_field(app_label, self.model_name.lower(), self.link, self.final_link, True)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        before = from_state.apps.get_model(app_label, self.model_name)
+        after = to_state.apps.get_model(app_label, self.model_name)
+        if schema_editor.connection.vendor != "sqlite":
+            schema_editor.remove_field(before, before._meta.get_field("id"))
+        schema_editor.alter_field(before, before._meta.get_field(self.link), after._meta.get_field(self.link))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        # from_state: the link is the primary key; to_state: `id` is, the link a plain nullable one.
+        linked = from_state.apps.get_model(app_label, self.model_name)
+        plain = to_state.apps.get_model(app_label, self.model_name)
+        schema_editor.alter_field(linked, linked._meta.get_field(self.link), plain._meta.get_field(self.link))
+        # SQLite's rebuild of a table left without a primary key has already given it `id`.
+        if schema_editor.connection.vendor != "sqlite":
+            schema_editor.add_field(plain, plain._meta.get_field("id"))
+
+    def describe(self):
+        return f"Make {self.model_name}.{self.link} its primary key instead of id"

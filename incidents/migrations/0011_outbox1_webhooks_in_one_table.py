@@ -6,7 +6,7 @@ delivery keeps its status, attempts, error and timestamps (one INSERT ... SELECT
 import django.db.models.deletion
 from django.db import migrations, models
 
-from opsportal.outbox_migration import AlterModelBases, copy_into_outbox
+from opsportal.outbox_migration import AlterModelBases, ParentLinkBecomesPrimaryKey, copy_into_outbox
 
 ENVELOPE_FIELDS = ["attempts", "created_at", "key", "last_error", "next_attempt_at", "sent_at", "status"]
 
@@ -31,18 +31,16 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='webhookdelivery',
             name='key',
-            field=models.CharField(max_length=255),
+            field=models.CharField(default='', max_length=255),
         ),
         copy_into_outbox(
             table="incidents_webhookdelivery", channel="webhook",
             project_sql='(SELECT i."project_id" FROM "incidents_incident" i WHERE i."id" = c."incident_id")',
         ),
-        migrations.RemoveField(model_name='webhookdelivery', name='id'),
         *[migrations.RemoveField(model_name='webhookdelivery', name=name) for name in ENVELOPE_FIELDS],
-        migrations.AlterField(
-            model_name='webhookdelivery',
-            name='outboxmessage_ptr',
-            field=models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='opsportal.outboxmessage'),
+        ParentLinkBecomesPrimaryKey(
+            'WebhookDelivery', 'outboxmessage_ptr',
+            models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='opsportal.outboxmessage'),
         ),
         AlterModelBases('WebhookDelivery', ['opsportal.outboxmessage']),
         migrations.AlterModelOptions(

@@ -9,7 +9,7 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
-from opsportal.outbox_migration import AlterModelBases, copy_into_outbox
+from opsportal.outbox_migration import AlterModelBases, ParentLinkBecomesPrimaryKey, copy_into_outbox
 
 ENVELOPE_FIELDS = ["attempts", "created_at", "key", "last_error", "next_attempt_at", "sent_at", "status"]
 
@@ -52,7 +52,8 @@ class Migration(migrations.Migration):
             name='outboxmessage_ptr',
             field=models.OneToOneField(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', serialize=False, to='opsportal.outboxmessage'),
         ),
-        # Constraints that would refuse the copy back (going backwards) before the values return.
+        # Constraints that would refuse the copy back (going backwards) before the values return; the
+        # default lets the key column come back on rows that exist.
         migrations.RemoveConstraint(
             model_name='notification',
             name='notification_status_valid',
@@ -60,15 +61,13 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='key',
-            field=models.CharField(max_length=255),
+            field=models.CharField(default='', max_length=255),
         ),
         copy_into_outbox(table="opsportal_notification", channel="email"),
-        migrations.RemoveField(model_name='notification', name='id'),
         *[migrations.RemoveField(model_name='notification', name=name) for name in ENVELOPE_FIELDS],
-        migrations.AlterField(
-            model_name='notification',
-            name='outboxmessage_ptr',
-            field=models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='opsportal.outboxmessage'),
+        ParentLinkBecomesPrimaryKey(
+            'Notification', 'outboxmessage_ptr',
+            models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='opsportal.outboxmessage'),
         ),
         AlterModelBases('Notification', ['opsportal.outboxmessage']),
         migrations.AlterModelOptions(
