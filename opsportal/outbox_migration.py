@@ -5,6 +5,7 @@ A channel table that kept its own envelope (key, status, attempts ...) becomes a
 INSERT ... SELECT each way, every status, attempt, error and timestamp kept as it was.
 """
 
+import copy
 from contextlib import contextmanager
 
 from django.db import migrations
@@ -138,10 +139,17 @@ class ParentLinkBecomesPrimaryKey(migrations.operations.base.Operation):
         # from_state: the link is the primary key; to_state: `id` is, the link a plain nullable one.
         linked = from_state.apps.get_model(app_label, self.model_name)
         plain = to_state.apps.get_model(app_label, self.model_name)
-        schema_editor.alter_field(linked, linked._meta.get_field(self.link), plain._meta.get_field(self.link))
-        # SQLite's rebuild of a table left without a primary key has already given it `id`.
-        if schema_editor.connection.vendor != "sqlite":
-            schema_editor.add_field(plain, plain._meta.get_field("id"))
+        link, plain_link = linked._meta.get_field(self.link), plain._meta.get_field(self.link)
+        if schema_editor.connection.vendor == "sqlite":
+            # The rebuild of a table left without a primary key gives it `id` again.
+            schema_editor.alter_field(linked, link, plain_link)
+            return
+        # PostgreSQL: the primary key goes before the column may be empty, then `id` returns.
+        still_required = copy.copy(plain_link)
+        still_required.null = False
+        schema_editor.alter_field(linked, link, still_required)
+        schema_editor.alter_field(plain, still_required, plain_link)
+        schema_editor.add_field(plain, plain._meta.get_field("id"))
 
     def describe(self):
         return f"Make {self.model_name}.{self.link} its primary key instead of id"
