@@ -74,11 +74,6 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.channel} {self.key} [{self.status}]"
 
-    def outbox_project_id(self) -> int | None:
-        """The project a channel's message belongs to when the caller names none (a webhook
-        post: its incident's); None keeps it organisation-wide."""
-        return None
-
     def save(self, *args, **kwargs):
         # The discriminator is the class's, never the caller's: a Notification is always "email".
         if self.outbox_channel:
@@ -86,3 +81,8 @@ class OutboxMessage(models.Model):
         if self.project_id is None:
             self.project_id = self.outbox_project_id()
         super().save(*args, **kwargs)
+
+    def outbox_project_id(self) -> int | None:
+        """The project a channel's message belongs to when the caller names none (a webhook
+        post: its incident's); None keeps it organisation-wide."""
+        return None

@@ -175,3 +175,40 @@ def test_the_schedule_sweeps_every_channel():
 
         assert sweep_outbox() == 7
     swept.assert_called_once_with()
+
+
+@pytest.mark.postgres_only
+def test_the_sweep_query_is_served_by_the_due_index(project):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Notification.objects.create(key="e", recipients=["a@example.com"], subject="s", body="b")
+    with CaptureQueriesContext(connection) as ctx:
+        outbox_sweep(now=timezone.now() - timedelta(days=1))  # nothing due: only the sweep's query runs
+    (sweep_sql,) = [q["sql"] for q in ctx.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # tiny table: otherwise a scan is rightly cheaper
+        cursor.execute(f"EXPLAIN {sweep_sql}")
+        text = "\n".join(row[0] for row in cursor.fetchall())
+    assert "outbox_due" in text, text
+
+
+def test_select_all_in_the_outbox_requeues_every_channel_s_dead_letters(admin_client, project,
+                                                                          django_capture_on_commit_callbacks):
+    from opsportal.models import BulkActionRun, BulkActionStatus
+    from tests.incidents.test_bulk_capable_actions import post_all
+
+    incident = declare(project)
+    dead_email = Notification.objects.create(key="dead", recipients=["a@example.com"], subject="s", body="b",
+                                              status=OutboxStatus.FAILED, attempts=5)
+    dead_post = WebhookDelivery.objects.create(key="dead", incident=incident, url="https://chat.example/h", body={},
+                                               status=OutboxStatus.FAILED, attempts=5)
+    sent = Notification.objects.create(key="sent", recipients=["a@example.com"], subject="s", body="b",
+                                       status=OutboxStatus.SENT)
+    post_all(admin_client, "/admin/opsportal/outboxmessage/?status__exact=failed", "requeue", dead_email.pk,
+             django_capture_on_commit_callbacks)
+    run = BulkActionRun.objects.get()
+    assert (run.model, run.operation) == ("opsportal.OutboxMessage", "opsportal.bulk.outbox_requeue_one")
+    assert (run.status, run.total, run.done, run.failed) == (BulkActionStatus.FINISHED, 2, 2, 0)
+    assert dict(OutboxMessage.objects.values_list("pk", "status")) == {
+        dead_email.pk: "queued", dead_post.pk: "queued", sent.pk: "sent"}
