@@ -2,6 +2,8 @@
 and the base of each channel's detail admin (email, chat webhook ...): read-only rows, the dead
 letters (`failed`) filterable, and an action that queues dead letters again once the cause is fixed."""
 
+from functools import cache
+
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -89,13 +91,22 @@ class OutboxMessageAdmin(OutboxAdmin):
 
 def channel_detail_url(message: OutboxMessage) -> str:
     """The channel admin's change page of an outbox row, from its `channel` column (no query)."""
-    from opsportal.services.outbox import outbox_channels
-
-    channel = outbox_channels().get(message.channel)
-    if channel is None:
+    url_name = _detail_url_names().get(message.channel)
+    if url_name is None:
         return ""
-    opts = channel.entries.model._meta
     try:
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[message.pk])
+        return reverse(url_name, args=[message.pk])
     except NoReverseMatch:  # a channel without a detail admin
         return ""
+
+
+@cache
+def _detail_url_names() -> dict[str, str]:
+    # Channels are declared in code: read the apps' outbox.py once per process, not once per row.
+    from opsportal.services.outbox import outbox_channels
+
+    names = {}
+    for name, channel in outbox_channels().items():
+        opts = channel.entries.model._meta
+        names[name] = f"admin:{opts.app_label}_{opts.model_name}_change"
+    return names
