@@ -1,11 +1,11 @@
-"""Incident families for /metrics: open incidents, overdue action items, webhook backlog
-(three aggregate queries per scrape)."""
+"""Incident families for /metrics: open incidents and overdue action items (two aggregate queries
+per scrape; the chat webhook backlog is the core's one outbox family, channel "webhook")."""
 
 from django.db.models import Count
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 
-from incidents.models import ActionItem, Incident, WebhookDelivery, WebhookDeliveryStatus
+from incidents.models import ActionItem, Incident
 
 
 def collect(now):
@@ -28,8 +28,4 @@ def collect(now):
     for row in rows:
         overdue.add_metric([row["project__slug"]], row["n"])
 
-    webhooks = GaugeMetricFamily("opsportal_webhook_outbox", "Chat webhook deliveries by status.", labels=["status"])
-    counts = dict(WebhookDelivery.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    for status in WebhookDeliveryStatus.values:
-        webhooks.add_metric([status], counts.get(status, 0))
-    return [incidents, overdue, webhooks]
+    return [incidents, overdue]

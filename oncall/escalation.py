@@ -134,7 +134,7 @@ def _fire(escalation: Escalation, *, now: datetime) -> None:
     url = incident_admin_url(incident)
     for user in recipients:
         notify_once(
-            key=f"{key}:{user.pk}", users=[user],
+            key=f"{key}:{user.pk}", users=[user], project=incident.project,
             subject=f"[{incident.severity}] PAGE {incident.reference}: {incident.title}",
             body=(f"You are paged for {incident.reference} {incident.title} ({label}).\n\n"
                   f"Acknowledge (one click, no login; expires in {ack_link_max_age()}):\n{ack_url(incident, user)}\n\n"

@@ -100,7 +100,8 @@ class ProjectRespondersAdmin(ArchivableAdmin, admin.ModelAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(OutboxAdmin):
-    """The chat webhook channel of the outbox (the same admin as emails: dead letters re-queueable)."""
+    """The chat webhook channel's detail pages (incident, URL, payload) and its own list with incident
+    search; the Outbox links here (dead letters re-queueable in both)."""
 
     list_display = ["created_at", "incident", *OutboxAdmin.outbox_columns]
     list_select_related = ["incident"]

@@ -1,10 +1,9 @@
 """Who hears about a project's incidents: responder emails and a chat webhook."""
 
 from django.db import models
-from django.db.models import Q
 
 from opsportal.archive import Archivable
-from opsportal.models import OutboxEntry, OutboxStatus, Project
+from opsportal.models import OutboxMessage, OutboxStatus, Project
 
 
 class ProjectResponders(Archivable):
@@ -59,25 +58,27 @@ class WebhookDeliveryStatus(models.TextChoices):
     FAILED = OutboxStatus.FAILED.value, OutboxStatus.FAILED.label
 
 
-class WebhookDelivery(OutboxEntry):
-    """One chat message to post: the webhook channel of the core's outbox (`OutboxEntry`), retried
-    with back-off by the same sweep as email until sent or dead-lettered.
+class WebhookDelivery(OutboxMessage):
+    """One chat message to post: the webhook channel of the core's one outbox (`OutboxMessage`),
+    retried with back-off by the same sweep as email until sent or dead-lettered.
 
-    `key` is unique, so an event is posted once however often it is queued.
+    `(channel, key)` is unique, so an event is posted once however often it is queued. The
+    envelope's `project` is the incident's, which scopes the row in the Outbox admin.
     """
+
+    outbox_channel = "webhook"
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="webhook_deliveries")
     url = models.URLField(max_length=500)
     body = models.JSONField()
 
-    class Meta(OutboxEntry.Meta):
+    class Meta:
+        ordering = ["-created_at"]
         verbose_name_plural = "webhook deliveries"
         permissions = [("requeue_webhookdelivery", "Can queue a dead-lettered webhook delivery again")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=OutboxStatus.values), name="webhook_delivery_status_valid"
-            ),
-        ]
+
+    def outbox_project_id(self):
+        return self.incident.project_id
 
     @property
     def delivered_at(self):

@@ -68,7 +68,7 @@ def notify_responders(incident: Incident, *, event: str, headline: str) -> None:
         f"Status: {incident.get_status_display()}\nProject: {incident.project}\n\n{url}\n"
     )
     if responders.emails:
-        notify_once(key=key, emails=responders.emails, subject=subject, body=body)
+        notify_once(key=key, emails=responders.emails, subject=subject, body=body, project=incident.project)
     if responders.webhook_url:
         delivery, created = WebhookDelivery.objects.get_or_create(
             key=key[:255],

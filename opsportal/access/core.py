@@ -16,7 +16,10 @@ ACCESS = {
     "opsportal.ChainHead": scoped("project", open_when_null=True),
     "opsportal.ChainLink": scoped("project", open_when_null=True),
     "opsportal.ManifestRevision": scoped("project"),
-    "opsportal.Notification": organisation_wide(),
+    # The one outbox: a message of a project (an incident's email or chat post) is that project's;
+    # one to a person outside any project (digests, reminders) is organisation-wide, as before.
+    "opsportal.OutboxMessage": scoped("project", open_when_null=True),
+    "opsportal.Notification": scoped("project", open_when_null=True),
     "opsportal.WorkerHeartbeat": organisation_wide(),
     # A run of an admin action is its requester's own (its admin shows each person their runs).
     "opsportal.BulkActionRun": organisation_wide(),

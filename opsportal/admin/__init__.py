@@ -238,8 +238,9 @@ class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(OutboxAdmin):
-    """The email channel of the outbox: queued, sent and dead-lettered (`failed`) messages; Managers
-    can queue a dead letter again once the cause (SMTP settings, a bad address) is fixed."""
+    """The email channel's detail pages (recipients, subject, body) and its own list with subject
+    search; the Outbox links here. Managers can queue a dead letter again once the cause (SMTP
+    settings, a bad address) is fixed."""
 
     list_display = ["created_at", "subject", *OutboxAdmin.outbox_columns]
     search_fields = ["key", "subject", "recipients"]

@@ -1,15 +1,21 @@
-"""One admin for every outbox table (email, chat webhooks ...): read-only rows, the dead letters
-(`failed`) filterable, and an action that queues dead letters again once the cause is fixed."""
+"""The one Outbox admin over the one outbox table (every channel's messages, one dead-letter list),
+and the base of each channel's detail admin (email, chat webhook ...): read-only rows, the dead
+letters (`failed`) filterable, and an action that queues dead letters again once the cause is fixed."""
+
+from functools import cache
 
 from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 
 from opsportal.admin.bulk import run_in_background_if_large
 from opsportal.admin.mixins import ReadOnlyAdminMixin
 from opsportal.admin.scale import EstimatedCountPaginator, search_exact_first
+from opsportal.models import OutboxMessage
 
 
 class OutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Subclass per outbox table; set `list_display` to the channel's columns and `requeue_label`."""
+    """The shared behaviour: subclass per channel model; set `list_display` and `requeue_label`."""
 
     paginator = EstimatedCountPaginator  # unbounded table: no full COUNT(*)
     show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table
@@ -21,6 +27,12 @@ class OutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["requeue"]
     requeue_label = "message(s)"
+    # The channel admins are the messages' detail pages; the list people work from is the one
+    # Outbox (all channels), so only that one is on the admin index.
+    on_admin_index = False
+
+    def has_module_permission(self, request):
+        return self.on_admin_index and super().has_module_permission(request)
 
     @admin.action(description="Queue the selected dead letters (failed) again", permissions=["requeue"])
     def requeue(self, request, queryset):
@@ -30,7 +42,7 @@ class OutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                                       label=f"Queue dead-lettered {self.requeue_label} again",
                                       model=self.model._meta.label):
             return None
-        count = sum(outbox_requeue(entry) for entry in queryset)
+        count = sum(outbox_requeue(entry) for entry in queryset.select_related(None).only("pk"))
         self.message_user(
             request, f"{count} {self.requeue_label} queued again; the outbox sweep sends them within a minute."
         )
@@ -41,3 +53,60 @@ class OutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_requeue_permission(self, request):
         opts = self.model._meta
         return request.user.has_perm(f"{opts.app_label}.requeue_{opts.model_name}")
+
+
+class ChannelFilter(admin.SimpleListFilter):
+    """The declared channels (apps' `outbox.py`): no query, whatever the table holds."""
+
+    title = "channel"
+    parameter_name = "channel"
+
+    def lookups(self, request, model_admin):
+        from opsportal.services.outbox import outbox_channels
+
+        return [(name, name) for name in sorted(outbox_channels())]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(channel=self.value()) if self.value() else queryset
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(OutboxAdmin):
+    """The Outbox: every channel's messages in one list, scoped to the user's projects (messages
+    without a project, such as digests, are organisation-wide); each row links to its channel's
+    detail (recipients and body, or incident and chat payload)."""
+
+    on_admin_index = True
+    list_display = ["created_at", "channel", "message", "project", *OutboxAdmin.outbox_columns]
+    list_select_related = ["project"]
+    list_filter = [ChannelFilter, "status", "created_at"]
+    search_fields = ["key"]
+    requeue_label = "message(s)"
+
+    @admin.display(description="message", ordering="key")
+    def message(self, obj):
+        url = channel_detail_url(obj)
+        return format_html('<a href="{}">{}</a>', url, obj.key) if url else obj.key
+
+
+def channel_detail_url(message: OutboxMessage) -> str:
+    """The channel admin's change page of an outbox row, from its `channel` column (no query)."""
+    url_name = _detail_url_names().get(message.channel)
+    if url_name is None:
+        return ""
+    try:
+        return reverse(url_name, args=[message.pk])
+    except NoReverseMatch:  # a channel without a detail admin
+        return ""
+
+
+@cache
+def _detail_url_names() -> dict[str, str]:
+    # Channels are declared in code: read the apps' outbox.py once per process, not once per row.
+    from opsportal.services.outbox import outbox_channels
+
+    names = {}
+    for name, channel in outbox_channels().items():
+        opts = channel.entries.model._meta
+        names[name] = f"admin:{opts.app_label}_{opts.model_name}_change"
+    return names

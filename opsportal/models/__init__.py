@@ -12,7 +12,7 @@ from opsportal.models.chain import ORG_CHAIN, ChainHead, ChainLink, ManifestRevi
 from opsportal.models.evidence import EvidenceKind, EvidenceRecord, EvidenceSource
 from opsportal.models.heartbeat import WorkerHeartbeat
 from opsportal.models.notifications import Notification, NotificationStatus
-from opsportal.models.outbox import OutboxEntry, OutboxStatus
+from opsportal.models.outbox import OutboxMessage, OutboxStatus
 from opsportal.models.projects import Project, Service, ServiceTier
 from opsportal.models.validation import Manifest, ValidationEntry, ValidationResult
 
@@ -36,7 +36,7 @@ __all__ = [
     "Manifest",
     "Notification",
     "NotificationStatus",
-    "OutboxEntry",
+    "OutboxMessage",
     "OutboxStatus",
     "Project",
     "Service",

@@ -82,7 +82,7 @@ def _queue_families(now):
 def core_families(now):
     from django_q.models import Failure
 
-    from opsportal.models import Notification, WorkerHeartbeat
+    from opsportal.models import WorkerHeartbeat
 
     families = _queue_families(now)
     failed = GaugeMetricFamily(
@@ -98,13 +98,48 @@ def core_families(now):
     heartbeat.add_metric([], (now - last_beat).total_seconds() if last_beat else -1)
     families.append(heartbeat)
 
-    email = GaugeMetricFamily("opsportal_email_outbox", "Email outbox rows by status.", labels=["status"])
-    counts = dict(Notification.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    from opsportal.models import NotificationStatus
+    families.extend(outbox_families(now))
+    return families
 
-    for status in NotificationStatus.values:
-        email.add_metric([status], counts.get(status, 0))
-    families.append(email)
+
+def outbox_families(now):
+    """The one outbox table, per declared channel: rows by status (queued is the backlog, failed the
+    dead letters) and how long the oldest due message has waited. Two aggregate queries, whatever
+    the number of channels or rows."""
+    from opsportal.models import OutboxMessage, OutboxStatus
+    from opsportal.services.outbox import outbox_channels
+
+    channels = sorted(outbox_channels())
+    counts = {
+        (channel, status): n for channel, status, n in
+        OutboxMessage.objects.order_by().values_list("channel", "status").annotate(n=Count("id"))
+        .values_list("channel", "status", "n")
+    }
+    oldest_due = dict(
+        OutboxMessage.objects.due(now).order_by().values_list("channel").annotate(oldest=Min("next_attempt_at"))
+        .values_list("channel", "oldest")
+    )
+    messages = GaugeMetricFamily(
+        "opsportal_outbox_messages", "Outbox messages by channel and status (queued: backlog; failed: dead letters).",
+        labels=["channel", "status"],
+    )
+    waiting = GaugeMetricFamily(
+        "opsportal_outbox_oldest_due_seconds",
+        "Seconds the oldest due message of each channel has waited for its attempt (0: none due).",
+        labels=["channel"],
+    )
+    families = [messages, waiting]
+    for channel in channels:
+        for status in OutboxStatus.values:
+            messages.add_metric([channel, status], counts.get((channel, status), 0))
+        waited = oldest_due.get(channel)
+        waiting.add_metric([channel], max((now - waited).total_seconds(), 0) if waited else 0)
+        # The per-channel names dashboards used before the one table (opsportal_email_outbox ...).
+        legacy = GaugeMetricFamily(f"opsportal_{channel}_outbox", f"Outbox rows of the {channel} channel by status.",
+                                   labels=["status"])
+        for status in OutboxStatus.values:
+            legacy.add_metric([status], counts.get((channel, status), 0))
+        families.append(legacy)
     return families
 
 

@@ -46,9 +46,11 @@ def email_send(notification: Notification) -> None:
     )
 
 
-def notify_once(*, key: str, users=(), emails=(), subject: str, body: str) -> Notification | None:
+def notify_once(*, key: str, users=(), emails=(), subject: str, body: str, project=None) -> Notification | None:
     """Queue one email to `users` (and raw `emails`) unless `key` was used before.
 
+    `project` (optional) scopes the message in the Outbox admin to that project's members;
+    without it the email is organisation-wide (digests, reminders to a person).
     Returns the new Notification, or None when this key was already sent or
     nobody has an address.
     """
@@ -58,7 +60,7 @@ def notify_once(*, key: str, users=(), emails=(), subject: str, body: str) -> No
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                key=key[:255], recipients=recipients, subject=subject[:255], body=body
+                key=key[:255], recipients=recipients, subject=subject[:255], body=body, project=project
             )
     except IntegrityError:
         return None

@@ -1,15 +1,18 @@
 """One outbox for every outbound channel: attempt, back-off, dead letter, sweep, re-queue.
 
 A channel (email, chat webhook ...) is declared in its app's `outbox.py` as
-`CHANNELS = [OutboxChannel(...)]`: its table (built on `opsportal.models.OutboxEntry`), how one
-message is sent (raise on failure), its attempt limit and back-off, and optionally what to record
-when an attempt fails. Everything else is shared:
+`CHANNELS = [OutboxChannel(...)]`: its child model of the one outbox table
+(`opsportal.models.OutboxMessage`, multi-table inheritance), how one message is sent (raise on
+failure), its attempt limit and back-off, and optionally what to record when an attempt fails.
+Everything else is shared and reads the one table:
 
 - `outbox_attempt` claims a due row (so the after-commit task and the sweep never send the same
   message at once; a worker that dies mid-attempt is retried once the claim lapses), sends, and
   records the outcome: sent, or the next attempt after back-off, or dead-lettered (`failed`).
-- `outbox_sweep` (the minutely `opsportal.outbox_sweep` schedule, on any broker) attempts every
-  due row of every channel. Nothing relies on the broker's own retries: django-q2 has none on Redis.
+- `outbox_sweep` (the minutely `opsportal.outbox_sweep` schedule, on any broker) reads the due rows
+  of every channel in one query (oldest due first, the `outbox_due` index) and hands each to its
+  channel by the `channel` column. Nothing relies on the broker's own retries: django-q2 has none
+  on Redis.
 - `outbox_requeue` gives a dead letter a fresh set of attempts (the admin's action).
 """
 
@@ -23,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from opsportal.models import OutboxStatus
+from opsportal.models import OutboxMessage, OutboxStatus
 from opsportal.registry import app_modules
 
 logger = logging.getLogger(__name__)
@@ -39,7 +42,7 @@ def doubling_backoff(base_seconds: int) -> Callable[[int], timedelta]:
 @dataclass(frozen=True)
 class OutboxChannel:
     name: str  # "email", "webhook": the channel column of metrics and logs
-    model: str  # "app_label.Model", a subclass of OutboxEntry
+    model: str  # "app_label.Model", a child model of OutboxMessage whose `outbox_channel` is `name`
     send: Callable  # send(entry) -> None; raises on any failure
     max_attempts: Callable[[], int]
     backoff: Callable[[int], timedelta]  # delay after the n-th failed attempt
@@ -74,26 +77,29 @@ def outbox_enqueue(channel: str, entry_id: int) -> None:
 def outbox_attempt(channel: OutboxChannel | str, entry_id: int, now: datetime | None = None) -> str:
     """Attempt one queued message if it is due; returns the row's status afterwards.
 
+    The claim is one UPDATE of the outbox row (due, of this channel) that moves its next attempt
+    past CLAIM_FOR: whoever updates the row attempts it, every other worker finds it not due.
     A failure is recorded on the row (attempts, last error, next attempt) and never raised.
     """
     channel = outbox_channel(channel) if isinstance(channel, str) else channel
     now = now or timezone.now()
-    entries = channel.entries
-    claimed = entries.filter(
-        pk=entry_id, status=OutboxStatus.QUEUED, next_attempt_at__lte=now,
-    ).update(next_attempt_at=now + CLAIM_FOR)
+    # The channel in the filter: an id from a task queued before the tables merged (issue 17)
+    # can only ever reach a due message of its own channel.
+    mine = OutboxMessage.objects.filter(pk=entry_id, channel=channel.name)
+    claimed = mine.due(now).update(next_attempt_at=now + CLAIM_FOR)
     if not claimed:
-        return entries.filter(pk=entry_id).values_list("status", flat=True).first() or ""
-    entry = entries.get(pk=entry_id)
+        return mine.values_list("status", flat=True).first() or ""
+    entry = channel.entries.get(pk=entry_id)
     try:
         channel.send(entry)
         error = ""
     except Exception as exc:  # refused, 4xx/5xx reply, timeout, outbound policy: record, retry later
         error = f"{exc.__class__.__name__}: {exc}"[:1000]
     with transaction.atomic():
-        entry = entries.select_for_update().get(pk=entry_id)
-        if entry.status != OutboxStatus.QUEUED:
-            return entry.status
+        # Lock the envelope row only; the channel's own fields are not written here.
+        status = mine.select_for_update().values_list("status", flat=True).first()
+        if status != OutboxStatus.QUEUED:
+            return status or ""
         entry.attempts += 1
         if not error:
             entry.status = OutboxStatus.SENT
@@ -112,35 +118,39 @@ def outbox_attempt(channel: OutboxChannel | str, entry_id: int, now: datetime | 
                                entry.attempts, entry.next_attempt_at.isoformat(), error)
             if channel.after_failure is not None:
                 channel.after_failure(entry, error, gave_up)
-        entry.save(update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"])
+        mine.update(attempts=entry.attempts, status=entry.status, sent_at=entry.sent_at,
+                    last_error=entry.last_error, next_attempt_at=entry.next_attempt_at)
     return entry.status
 
 
 def outbox_sweep(now: datetime | None = None, limit: int = 500, channels: Iterable[str] | None = None) -> int:
     """Attempt every due message of every channel (or of `channels`), oldest due first, at most
-    `limit` per channel. Returns how many were tried."""
+    `limit` in all. One query over the one outbox table finds them; each goes to its channel.
+    Returns how many were tried."""
     now = now or timezone.now()
     declared = outbox_channels()
+    due = OutboxMessage.objects.due(now)
+    if channels is not None:
+        due = due.filter(channel__in=list(channels))
+    rows = list(due.order_by("next_attempt_at").values_list("pk", "channel")[:limit])
     tried = 0
-    for name in channels or declared:
-        channel = declared[name]
-        due = (
-            channel.entries.filter(status=OutboxStatus.QUEUED, next_attempt_at__lte=now)
-            .order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
-        )
-        for entry_id in list(due):
-            try:
-                outbox_attempt(channel, entry_id, now=now)
-            except Exception:  # one broken row must not stop the sweep
-                logger.exception("%s outbox row %s crashed", name, entry_id)
-            tried += 1
+    for entry_id, name in rows:
+        channel = declared.get(name)
+        if channel is None:  # an app that declared it was removed: left queued, visible in the admin
+            logger.error("outbox row %s has no declared channel %r", entry_id, name)
+            continue
+        try:
+            outbox_attempt(channel, entry_id, now=now)
+        except Exception:  # one broken row must not stop the sweep
+            logger.exception("%s outbox row %s crashed", name, entry_id)
+        tried += 1
     return tried
 
 
 def outbox_requeue(entry, now: datetime | None = None) -> bool:
-    """Give a dead-lettered message a fresh set of attempts. False if it was not dead."""
+    """Give a dead-lettered message (of any channel) a fresh set of attempts. False if it was not dead."""
     now = now or timezone.now()
-    updated = type(entry)._default_manager.filter(pk=entry.pk, status=OutboxStatus.FAILED).update(
+    updated = OutboxMessage.objects.dead_letters().filter(pk=entry.pk).update(
         status=OutboxStatus.QUEUED, attempts=0, next_attempt_at=now,
     )
     return bool(updated)

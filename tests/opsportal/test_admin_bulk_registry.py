@@ -41,4 +41,4 @@ def test_each_action_of_an_unbounded_table_declares_how_it_handles_select_all(mo
 def test_the_registry_has_unbounded_admins_with_actions():
     # The test above must have something to check: incidents, action items and the outbox have actions.
     labels = {model._meta.label for model, model_admin in UNBOUNDED if model_admin.actions}
-    assert {"incidents.Incident", "incidents.ActionItem", "opsportal.Notification"} <= labels
+    assert {"incidents.Incident", "incidents.ActionItem", "opsportal.OutboxMessage", "opsportal.Notification"} <= labels

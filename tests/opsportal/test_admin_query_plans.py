@@ -83,6 +83,9 @@ def cases(data):
         ("incidents_incidentevent", "/admin/incidents/incidentevent/?q=checkout"),
         ("incidents_incidentevent", f"/admin/incidents/incidentevent/?occurred_at__year={when.year}"
                                     f"&occurred_at__month={when.month}"),
+        ("opsportal_outboxmessage", "/admin/opsportal/outboxmessage/"),
+        ("opsportal_outboxmessage", "/admin/opsportal/outboxmessage/?channel=webhook&status__exact=failed"),
+        ("opsportal_outboxmessage", "/admin/opsportal/outboxmessage/?q=incident"),
     ]
 
 

@@ -133,3 +133,34 @@ def test_prometheus_scrapes_a_pod_address_over_plain_http(client, settings):
     response = client.get("/metrics", HTTP_HOST="10.244.3.17:8000", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     assert response.status_code == 200
     assert client.get("/metrics", HTTP_HOST="10.244.3.17:8000").status_code == 403
+
+
+@pytest.mark.django_db
+def test_outbox_backlog_per_channel_from_the_one_table(project):
+    from incidents.models import WebhookDelivery
+
+    incident = declare(project)
+
+    def add_messages(n, offset):
+        for i in range(offset, offset + n):
+            Notification.objects.create(key=f"e{i}", recipients=["x@example.com"], subject="s", body="b",
+                                        next_attempt_at=NOW - timedelta(minutes=10 + i))
+            WebhookDelivery.objects.create(key=f"w{i}", incident=incident, url="https://chat.example/h", body={},
+                                           next_attempt_at=NOW + timedelta(minutes=5), status="failed")
+
+    add_messages(1, 0)
+    with CaptureQueriesContext(connection) as small:
+        samples()
+    add_messages(4, 1)
+    with CaptureQueriesContext(connection) as large:
+        scrape = samples()
+    assert len(large) == len(small)
+    assert value(scrape, "opsportal_outbox_messages", channel="email", status="queued") == 5
+    assert value(scrape, "opsportal_outbox_messages", channel="webhook", status="failed") == 5
+    assert value(scrape, "opsportal_outbox_messages", channel="webhook", status="queued") == 0
+    # The oldest due email has waited 14 minutes; no webhook is due.
+    assert value(scrape, "opsportal_outbox_oldest_due_seconds", channel="email") == 14 * 60
+    assert value(scrape, "opsportal_outbox_oldest_due_seconds", channel="webhook") == 0
+    # The per-channel names of before the one table read the same counts.
+    assert value(scrape, "opsportal_email_outbox", status="queued") == 5
+    assert value(scrape, "opsportal_webhook_outbox", status="failed") == 5
