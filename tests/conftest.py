@@ -12,6 +12,7 @@ from opsportal.models import ApiToken, Project
 from opsportal.roles import MANAGERS, OPERATORS, VIEWERS, sync_role_permissions
 from tests.factories import ProjectFactory, ServiceFactory, UserFactory
 from tests.memberships import on_groups_changed, on_project_saved
+from tests.migrations import restore_schema  # noqa: F401 (a fixture for the data-migration tests)
 
 
 def require_external(reason: str):

@@ -5,8 +5,8 @@ the dead letter; and it can be reversed."""
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate  # the restore_schema fixture is in tests/conftest.py
 
 # PostgreSQL only: on SQLite, migrating an app backwards and forwards in the middle of the suite
 # (table rebuilds) left a later transactional test's flush failing a foreign-key check.
@@ -14,27 +14,6 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)
 BEFORE = [("incidents", "0007_merge_0005_audit_triggers_0006_merge_20261201_0119")]
 AFTER = [("incidents", "0008_prod2_webhooks_in_outbox")]
 T = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def migrate_to_latest():
-    """Every app back at its newest migration: going back to BEFORE also unapplied later migrations of
-    incidents (and of apps depending on them), which AFTER alone does not re-apply."""
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-@pytest.fixture
-def restore_schema():
-    yield
-    migrate_to_latest()
 
 
 def test_existing_deliveries_keep_their_meaning(project, restore_schema):

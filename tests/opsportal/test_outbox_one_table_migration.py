@@ -5,8 +5,8 @@ a webhook's message gets its incident's project, and the migration can be revers
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate  # the restore_schema fixture is in tests/conftest.py
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BEFORE = [("opsportal", "0012_merge_20261201_0501"), ("incidents", "0010_merge_20261201_0449")]
@@ -22,25 +22,6 @@ ROWS = {  # key: envelope, the same keys in both channels (unique per channel on
                                      "next_attempt_at": T, "created_at": T - timedelta(days=1), "sent_at": None},
 }
 
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def migrate_to_latest():
-    """Every app back at its newest migration (going back also unapplied the apps depending on them)."""
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-@pytest.fixture
-def restore_schema():
-    yield
-    migrate_to_latest()
 
 
 def envelope(row):

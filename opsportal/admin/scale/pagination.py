@@ -18,7 +18,6 @@ be counted. Other databases (SQLite, the embedded default) count exactly.
 import json
 
 from django.conf import settings
-from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
