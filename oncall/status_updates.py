@@ -79,7 +79,7 @@ def status_update_post(*, incident, audience: str, body: str = "", template: str
             # One email per subscriber: external addresses never see each other.
             notify_once(key=f"status-update:{update.pk}:{subscriber.pk}", subject=subject, body=text,
                         users=[subscriber.user] if subscriber.user else (),
-                        emails=[subscriber.email] if subscriber.email else ())
+                        emails=[subscriber.email] if subscriber.email else (), project=incident.project)
         record_event(incident, kind=IncidentEventKind.CUSTOM, actor=actor, occurred_at=now,
                      text=f"{update.get_audience_display()} status update posted ({incident.status}).",
                      data={"oncall": "status_update", "update": update.pk, "audience": audience},
@@ -130,6 +130,7 @@ def updates_due(*, now: datetime) -> int:
                 notify_once(key=key, users=people,
                             subject=f"[{incident.severity}] {incident.reference}: stakeholder update due",
                             body=f"A status update for {incident.reference} {incident.title} was due at "
-                                 f"{due:%Y-%m-%d %H:%M %Z}. Post one (templates: {', '.join(TEMPLATES)}).\n")
+                                 f"{due:%Y-%m-%d %H:%M %Z}. Post one (templates: {', '.join(TEMPLATES)}).\n",
+                            project=incident.project)
                 sent += 1
     return sent

@@ -242,6 +242,7 @@ def action_items_escalate(today=None) -> int:
                 subject=f"Escalation: action item overdue since {item.due_date}: {item.title}",
                 body=(f"{item.title} ({item.project}, {item.priority}) owned by {item.owner.get_username()} was due "
                       f"{item.due_date} and is still {item.get_status_display().lower()}."),
+                project=item.project,
             ) is not None
         except Exception:
             logger.exception("could not escalate action item %s", item.pk)

@@ -319,7 +319,7 @@ def postmortem_submit(*, postmortem: Postmortem, actor) -> Postmortem:
         notify_once(
             key=f"postmortem-review:{postmortem.pk}:{postmortem.revision}:{postmortem.submitted_at:%Y%m%d%H%M%S}",
             users=reviewers, subject=f"Postmortem to review: {postmortem}",
-            body=f"{postmortem} awaits your review in the OpsPortal admin.",
+            body=f"{postmortem} awaits your review in the OpsPortal admin.", project=postmortem.project,
         )
     return postmortem
 
@@ -376,7 +376,8 @@ def postmortem_decide(*, postmortem: Postmortem, decision: str, approver, commen
         owner_and_authors = get_user_model().objects.filter(pk__in=postmortem.approval_authors())
         notify_once(key=f"postmortem-decision:{approval.pk}", users=owner_and_authors,
                     subject=f"{postmortem}: {approval.get_decision_display().lower()}",
-                    body=f"{approver.get_username()}: {approval.get_decision_display()}. {approval.comment}".strip())
+                    body=f"{approver.get_username()}: {approval.get_decision_display()}. {approval.comment}".strip(),
+                    project=postmortem.project)
     return postmortem
 
 

@@ -81,7 +81,6 @@ class OutboxMessageAdmin(OutboxAdmin):
     list_select_related = ["project"]
     list_filter = [ChannelFilter, "status", "created_at"]
     search_fields = ["key"]
-    requeue_label = "message(s)"
 
     @admin.display(description="message", ordering="key")
     def message(self, obj):

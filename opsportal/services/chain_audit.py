@@ -44,6 +44,7 @@ def evidence_chain_check(*, project: Project, now=None):
             body=(f"The daily verification of {project}'s evidence chain failed: record {problem.sequence} is "
                   f"{problem.reason} ({problem.detail}). Compare with the last export and investigate "
                   "database access; see docs/evidence.md."),
+            project=project,
         )
     return entry
 

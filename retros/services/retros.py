@@ -84,6 +84,7 @@ def retro_checks(*, now=None) -> dict:
                         users=[retro.facilitator],
                         subject=f"Reminder: you facilitate the {retro.project.name} retro on {local:%a %d %b %H:%M}",
                         body=f"Agenda ({absolute_url(admin_change_url(retro))}):\n\n{retro.agenda_markdown}",
+                        project=retro.project,
                     )
                     result["reminders"] += sent is not None
         except Exception:
@@ -106,6 +107,7 @@ def retro_checks(*, now=None) -> dict:
                     subject=f"Missed retro: {retro}",
                     body=f"The retro was not marked held within two days of its start. "
                          f"Mark it held or cancelled: {absolute_url(admin_change_url(retro))}",
+                    project=retro.project,
                 )
         except Exception:
             logger.exception("missed-retro check failed for retro %s", retro.pk)
