@@ -92,6 +92,17 @@ def alertmanager(tmp_path, live_server, project, service):
     finally:
         stop_process(process)
         log.close()
+        wait_for_requests_in_flight(live_server)
+
+
+def wait_for_requests_in_flight(live_server, timeout=60):
+    """Alertmanager may have posted a repeat notification just before it stopped: let the live server
+    finish it before the test database is flushed (a handler still writing during the flush breaks
+    it, seen on a slow machine with the 1,000-alert group)."""
+    threads = getattr(getattr(live_server.thread, "httpd", None), "_threads", None) or []
+    deadline = time.monotonic() + timeout
+    for thread in list(threads):
+        thread.join(max(deadline - time.monotonic(), 0))
 
 
 @pytest.mark.external
