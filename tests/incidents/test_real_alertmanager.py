@@ -96,13 +96,20 @@ def alertmanager(tmp_path, live_server, project, service):
 
 
 def wait_for_requests_in_flight(live_server, timeout=60):
-    """Alertmanager may have posted a repeat notification just before it stopped: let the live server
-    finish it before the test database is flushed (a handler still writing during the flush breaks
-    it, seen on a slow machine with the 1,000-alert group)."""
-    threads = getattr(getattr(live_server.thread, "httpd", None), "_threads", None) or []
+    """Alertmanager may have posted a notification just before it stopped: let the live server finish
+    it before the test database is flushed (a handler still writing during the flush breaks it, seen
+    on a slow machine with the 1,000-alert group). A request still in the listen backlog is accepted
+    by the server's loop up to half a second later, so look again after each pause until nothing runs."""
+    httpd = getattr(live_server.thread, "httpd", None)
     deadline = time.monotonic() + timeout
-    for thread in list(threads):
-        thread.join(max(deadline - time.monotonic(), 0))
+    while time.monotonic() < deadline:
+        time.sleep(1.0)  # longer than serve_forever's 0.5 s poll interval
+        alive = [thread for thread in list(getattr(httpd, "_threads", None) or []) if thread.is_alive()]
+        if not alive:
+            return
+        for thread in alive:
+            thread.join(max(deadline - time.monotonic(), 0))
+    raise AssertionError(f"the live server was still answering requests after {timeout}s")
 
 
 @pytest.mark.external
