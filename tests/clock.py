@@ -40,3 +40,16 @@ awkward_instants = pytest.mark.parametrize(
 def frozen_at(instant: datetime):
     """`with frozen_at(awkward_now):` the clock stands still at that instant."""
     return time_machine.travel(instant, tick=False)
+
+
+def clock_runs_from(instant: datetime):
+    """An autouse fixture for a module whose samples carry fixed dates (Alertmanager payloads of
+    November 2026, incidents detected on 1 November): the clock runs on from `instant`, a moment
+    after every sample, so they are in the past on whatever day the suite runs (the faketime pass
+    also picks days before them). `clock = clock_runs_from(...)` at module level."""
+
+    @pytest.fixture(autouse=True)
+    def clock(time_machine):
+        time_machine.move_to(instant, tick=True)
+
+    return clock

@@ -1,6 +1,7 @@
 import copy
 import io
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
@@ -10,9 +11,12 @@ from rest_framework.test import APIClient
 from incidents.models import Alert, AlertIntegration, Incident, IncidentEventKind, IncidentStatus
 from incidents.services import incident_transition
 from incidents.services.alerts import alert_integration_create, token_sha256
+from tests.clock import clock_runs_from
 from tests.incidents.alertmanager_payloads import alert, payload, resolved
 
 URL = "/api/v1/alerts/alertmanager/"
+# The sample payloads fire at 2026-11-26 10:00 UTC and resolve at 10:30.
+clock = clock_runs_from(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture

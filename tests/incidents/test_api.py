@@ -134,7 +134,8 @@ def test_refused_transition_is_400_listing_allowed_moves(api_as, operator, proje
     assert "duplicate_of" in response.json()
 
 
-def test_timestamp_correction_api(api_as, operator, project):
+def test_timestamp_correction_api(api_as, operator, project, time_machine):
+    time_machine.move_to("2026-11-02T09:00:00Z", tick=True)  # after the times below, on any day
     incident = declare(project, detected_at=datetime(2026, 11, 1, 12, 0, tzinfo=UTC))
     client = api_as(operator)
     response = client.post(detail(incident, "timestamps/"), {

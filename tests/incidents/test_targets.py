@@ -7,9 +7,12 @@ from incidents.business_days import add_business_days
 from incidents.models import Incident, IncidentEventKind, ProjectResponders, ResponseTarget
 from incidents.selectors import target_states
 from incidents.services import incident_transition, response_targets_check, response_targets_reapply
+from tests.clock import clock_runs_from
 from tests.incidents.factories import declare
 
 pytestmark = pytest.mark.django_db
+# Incidents here are detected in November 2026 (a detection time cannot be in the future).
+clock = clock_runs_from(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
 
 
 @pytest.mark.parametrize(

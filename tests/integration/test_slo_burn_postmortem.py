@@ -11,9 +11,12 @@ from incidents.services import incident_change_severity, incident_correct_timest
 from incidents.services.postmortems import postmortems_ensure_required, requirement_reason
 from slos.selectors import incident_budget_consumed
 from slos.services import slo_evaluate
+from tests.clock import clock_runs_from
 from tests.slos.conftest import NOW, put
 
 pytestmark = pytest.mark.django_db
+# The burn is measured up to NOW (26 November 2026); its incident's times cannot be in the future.
+clock = clock_runs_from(NOW + timedelta(minutes=30))
 HOUR, FIVE = timedelta(hours=1), timedelta(minutes=5)
 
 
