@@ -42,9 +42,20 @@ class ProjectRoleBackend(ModelBackend):
         return rules.role_allows(rules.project_role(user_obj, project_id), model, action)
 
     def has_module_perms(self, user_obj, app_label):
-        if super().has_module_perms(user_obj, app_label):
-            return True
-        return user_obj.is_active and any(
-            model._meta.app_label == app_label and rules.allowed_somewhere(user_obj, model, action)
-            for model, action in permission_targets().values() if action == "view"
-        )
+        return app_label in self._module_apps(user_obj)
+
+    def _module_apps(self, user_obj) -> frozenset[str]:
+        """The apps the user sees in the admin: those of their group permissions (as ModelBackend
+        answers) and those with a model some project role lets them view. The admin asks once per
+        registered model on every page (sidebar and index), and each answer would scan every
+        permission again: computed once and remembered on the user object for the request."""
+        answers = rules.user_cache(user_obj, "_module_apps_cache")
+        if "apps" not in answers:
+            apps = set()
+            if user_obj.is_active:
+                apps = {perm.partition(".")[0] for perm in self.get_all_permissions(user_obj)}
+                apps |= {model._meta.app_label for model, action in permission_targets().values()
+                         if action == "view" and model._meta.app_label not in apps
+                         and rules.allowed_somewhere(user_obj, model, action)}
+            answers["apps"] = frozenset(apps)
+        return answers["apps"]

@@ -47,6 +47,16 @@ def role_allows(role: str | None, model, action: str) -> bool:
     )
 
 
+def user_cache(user, name: str) -> dict:
+    """A dict memoising answers about `user` on the user object (one request's life), emptied when
+    memberships change in this process, as the roles cached here are."""
+    cached = getattr(user, name, None)
+    if cached is None or cached[0] != _current_generation[0]:
+        cached = (_current_generation[0], {})
+        setattr(user, name, cached)
+    return cached[1]
+
+
 def _project_roles(user) -> dict[int, str]:
     cached = getattr(user, "_project_roles_cache", None)
     if cached is not None and cached[0] == _current_generation[0]:
