@@ -12,6 +12,7 @@ ACCESS = {
     "ActionItem": scoped("project"),
     "Alert": scoped("project"),
     "WebhookDelivery": scoped("incident__project"),
+    "AlertNotification": scoped("project"),
     # Configuration: how alerts arrive and who is told (Managers only).
     "AlertIntegration": scoped("project", configuration=True),
     "ProjectResponders": scoped("project", configuration=True),

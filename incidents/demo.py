@@ -15,12 +15,15 @@ from incidents.models import (
     IncidentStatus,
     ProjectResponders,
 )
-from incidents.services.alerts import alert_integration_create, alertmanager_ingest
+from incidents.services.alert_intake import CHANNEL as ALERT_INTAKE_CHANNEL
+from incidents.services.alert_intake import alert_notification_queue
+from incidents.services.alerts import alert_integration_create
 from incidents.services.lifecycle import _allocate_number
 from incidents.services.targets import refresh_due_times
 from incidents.services.timeline import record_event
 from opsportal.models import EvidenceKind
 from opsportal.services import log_evidence
+from opsportal.services.outbox import outbox_attempt
 
 # days ago, severity, title, service, commander, minutes from impact start to: detected, acknowledged,
 # mitigated, resolved (None = unknown impact start), final status, source, customer impact
@@ -178,10 +181,23 @@ def _from_alertmanager(project, now):
                "commonLabels": dict(alert["labels"]),
                "commonAnnotations": dict(alert["annotations"]), "externalURL": "http://alertmanager:9093",
                "truncatedAlerts": 0, "alerts": [alert]}
-    alertmanager_ingest(integration=integration, payload=payload)
+    _through_the_queue(integration, payload)
     resolved = {**payload, "status": "resolved",
                 "alerts": [{**alert, "status": "resolved", "endsAt": now - timedelta(minutes=10)}]}
-    alertmanager_ingest(integration=integration, payload=resolved)
+    _through_the_queue(integration, resolved)
+
+
+def _through_the_queue(integration, payload):
+    """As the webhook does with OPSPORTAL_ALERT_INTAKE=queued (bin/run-prod): validated, stored as an
+    alert notification, applied (here at once, by a worker in production), so the demo's *Alert
+    notifications* admin shows what applying did."""
+    from incidents.api.alertmanager import AlertmanagerPayloadSerializer
+
+    checked = AlertmanagerPayloadSerializer(data=payload)
+    checked.is_valid(raise_exception=True)
+    notification = alert_notification_queue(integration=integration, body=checked.data,
+                                             group_key=checked.validated_data["groupKey"])
+    outbox_attempt(ALERT_INTAKE_CHANNEL, notification.pk)
 
 
 def seed(context: dict) -> None:

@@ -286,6 +286,10 @@ OPSPORTAL_BASE_URL = env_str("OPSPORTAL_BASE_URL", "http://127.0.0.1:8000").rstr
 # Ed25519 private key (PEM, or base64 of the 32 raw bytes) that signs evidence exports (docs/evidence.md).
 OPSPORTAL_EVIDENCE_SIGNING_KEY = env_str("OPSPORTAL_EVIDENCE_SIGNING_KEY", "")
 
+ALERT_INTAKE = env_str("OPSPORTAL_ALERT_INTAKE", "sync").strip().lower()
+if ALERT_INTAKE not in {"sync", "queued"}:
+    raise ImproperlyConfigured(f"OPSPORTAL_ALERT_INTAKE must be sync or queued, got {ALERT_INTAKE!r}")
+
 OPSPORTAL = {
     # A worker is "up" for /healthz when its heartbeat is at most this old.
     "WORKER_HEARTBEAT_MAX_AGE_SECONDS": env_int("OPSPORTAL_WORKER_MAX_AGE", 180),
@@ -316,6 +320,12 @@ OPSPORTAL = {
     # UTF-8 bytes of one labels/annotations map, names plus values (400 naming the field above).
     "WEBHOOK_MAX_ALERTS": env_int("OPSPORTAL_WEBHOOK_MAX_ALERTS", 10000),
     "WEBHOOK_MAX_LABEL_BYTES": env_int("OPSPORTAL_WEBHOOK_MAX_LABEL_BYTES", 65536),
+    # Alertmanager webhook: "sync" applies a notification inside the request and answers with what it
+    # did; "queued" stores it, answers 202 and a worker applies it (bin/run-prod's default: an alert
+    # storm then costs the web processes one insert per notification). docs/alerts.md.
+    "ALERT_INTAKE": ALERT_INTAKE,
+    "ALERT_INTAKE_MAX_ATTEMPTS": env_int("OPSPORTAL_ALERT_INTAKE_MAX_ATTEMPTS", 5),
+    "ALERT_INTAKE_RETRY_BASE_SECONDS": env_int("OPSPORTAL_ALERT_INTAKE_RETRY_BASE_SECONDS", 10),
 }
 
 # One JSON object per line (time, level, logger, message, request_id, task fields) for the log

@@ -8,6 +8,7 @@ from django.db import models
 from incidents.models import (
     Alert,
     AlertIntegration,
+    AlertNotification,
     ProjectResponders,
     ResponseTarget,
     WebhookDelivery,
@@ -109,3 +110,33 @@ class WebhookDeliveryAdmin(OutboxAdmin):
     search_number_fields = []
     search_reference_field = "incident__reference"
     requeue_label = "webhook delivery(ies)"
+
+
+@admin.register(AlertNotification)
+class AlertNotificationAdmin(OutboxAdmin):
+    """Queued Alertmanager notifications (OPSPORTAL_ALERT_INTAKE=queued): the intake channel's detail
+    pages (payload, what applying it did) and its own list by integration and group; a dead letter
+    (a notification that could not be applied) is re-queueable here and in the Outbox."""
+
+    list_display = ["received_at", "integration", "short_group_key", "alert_count", *OutboxAdmin.outbox_columns]
+    list_select_related = ["integration__project"]
+    list_filter = ["status", "integration", "received_at"]
+    search_fields = ["key", "group_key"]
+    search_number_fields = ["id"]
+    date_hierarchy = "received_at"
+    requeue_label = "alert notification(s)"
+    fields = ["integration", "project", "group_key", "alert_count", "received_at", "key", "status", "attempts",
+              "next_attempt_at", "sent_at", "last_error", "pretty_payload", "pretty_result"]
+    readonly_fields = ["pretty_payload", "pretty_result"]
+
+    @admin.display(description="group key")
+    def short_group_key(self, obj):
+        return obj.group_key if len(obj.group_key) <= 80 else obj.group_key[:79] + "\u2026"
+
+    @admin.display(description="payload")
+    def pretty_payload(self, obj):
+        return pretty_json(obj.payload)
+
+    @admin.display(description="result")
+    def pretty_result(self, obj):
+        return pretty_json(obj.result) if obj.result is not None else "-"

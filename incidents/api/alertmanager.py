@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.models import AlertIntegration, AlertStatus
+from incidents.services import alert_intake
 from incidents.services.alerts import IntegrationArchived, alert_integration_authenticate, alertmanager_ingest
 from opsportal.api.authentication import guard_token_attempt
 from opsportal.api.parsers import SafeJSONParser
@@ -201,6 +202,12 @@ class AlertmanagerWebhookView(APIView):
                 "moved_to_monitoring": serializers.BooleanField(),
                 "reactivated": serializers.BooleanField(help_text="moved from monitoring back to investigating"),
             }),
+            202: inline_serializer("AlertmanagerQueuedResult", {
+                "queued": serializers.BooleanField(),
+                "notification_id": serializers.IntegerField(
+                    help_text="the stored notification (admin: Alert notifications)"),
+                "alerts": serializers.IntegerField(),
+            }),
             400: OpenApiResponse(description="Malformed payload, or labels/annotations above the size cap; "
                                              "the body names the field."),
             401: OpenApiResponse(description="Missing or unknown integration token."),
@@ -210,7 +217,8 @@ class AlertmanagerWebhookView(APIView):
     )
     def post(self, request):
         """Ingest an Alertmanager (or Grafana unified alerting) webhook: firing groups open or update one
-        incident per groupKey."""
+        incident per groupKey. With OPSPORTAL_ALERT_INTAKE=queued the validated notification is stored and
+        answered with 202; a worker applies it (docs/alerts.md)."""
         if not isinstance(request.data, dict):
             return Response({"non_field_errors": [f"The body must be a JSON object: {EXPECTED}."]},
                             status=status.HTTP_400_BAD_REQUEST)
@@ -225,6 +233,12 @@ class AlertmanagerWebhookView(APIView):
         payload = AlertmanagerPayloadSerializer(data=request.data)
         if not payload.is_valid():
             return Response(flatten_errors(payload.errors), status=status.HTTP_400_BAD_REQUEST)
+        if alert_intake.queued():
+            # What is stored is the validated representation: only known fields, times in UTC.
+            notification = alert_intake.alert_notification_queue(
+                integration=request.auth, body=payload.data, group_key=payload.validated_data["groupKey"])
+            return Response({"queued": True, "notification_id": notification.pk,
+                             "alerts": notification.alert_count}, status=status.HTTP_202_ACCEPTED)
         result = alertmanager_ingest(integration=request.auth, payload=payload.validated_data)
         return Response(result, status=status.HTTP_200_OK)
 

@@ -11,7 +11,7 @@ from incidents.models.action_items import (
     ActionItemStatus,
     ActionItemType,
 )
-from incidents.models.alerts import GENERATOR_URL_MAX, Alert, AlertIntegration, AlertStatus
+from incidents.models.alerts import GENERATOR_URL_MAX, Alert, AlertIntegration, AlertNotification, AlertStatus
 from incidents.models.incidents import (
     OPEN_STATUSES,
     Incident,
@@ -37,6 +37,7 @@ __all__ = [
     "OPEN_STATUSES",
     "Alert",
     "AlertIntegration",
+    "AlertNotification",
     "AlertStatus",
     "Incident",
     "IncidentEvent",

@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from incidents.models.incidents import Severity
 from opsportal.archive import Archivable
-from opsportal.models import Project
+from opsportal.models import OutboxMessage, Project
 
 # Label values seen in the wild: our own exported rules and Sloth's (page/ticket), the
 # P1..P5 priority scale, and the usual critical..info words.
@@ -124,3 +124,36 @@ class Alert(models.Model):
     def runbook_url(self) -> str:
         value = (self.annotations or {}).get("runbook_url", "")
         return value if isinstance(value, str) and value.startswith(("http://", "https://")) else ""
+
+
+class AlertNotification(OutboxMessage):
+    """One Alertmanager / Grafana notification accepted by the webhook and applied by a worker
+    (`OPSPORTAL_ALERT_INTAKE=queued`, docs/alerts.md): the intake channel of the core's one outbox.
+
+    The row is written before the webhook answers 202, so a notification survives a worker or
+    broker outage; the after-commit task and the minutely outbox sweep apply it, retried with
+    back-off and dead-lettered like any outbox message. Applying is idempotent (alerts are keyed by
+    fingerprint and startsAt), so a retry after a crash changes nothing twice.
+    """
+
+    outbox_channel = "alert_intake"
+
+    integration = models.ForeignKey(AlertIntegration, on_delete=models.CASCADE, related_name="notifications")
+    group_key = models.TextField(help_text="Alertmanager's groupKey, as received.")
+    alert_count = models.PositiveIntegerField(default=0)
+    payload = models.JSONField(help_text="The body as received (validated when accepted and again when applied).")
+    received_at = models.DateTimeField(help_text="When the webhook accepted it: the time the alerts are recorded at.")
+    result = models.JSONField(
+        null=True, blank=True, editable=False,
+        help_text="What applying it did: the body the synchronous webhook answers with.",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("requeue_alertnotification", "Can queue a dead-lettered alert notification again")]
+
+    def outbox_project_id(self):
+        return self.integration.project_id
+
+    def __str__(self) -> str:
+        return f"{self.integration_id}:{self.group_key[:80]} [{self.status}]"

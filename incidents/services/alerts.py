@@ -281,7 +281,7 @@ def _save_alerts(alerts: list[Alert], now: datetime) -> None:
                               batch_size=50)
 
 
-def alertmanager_ingest(*, integration: AlertIntegration, payload: dict) -> dict:
+def alertmanager_ingest(*, integration: AlertIntegration, payload: dict, now: datetime | None = None) -> dict:
     """Apply one validated Alertmanager (version 4) or Grafana unified alerting (version 1) payload.
 
     A firing group opens one incident per groupKey or attaches to the open one;
@@ -292,9 +292,10 @@ def alertmanager_ingest(*, integration: AlertIntegration, payload: dict) -> dict
     monitoring moves it back to investigating. Replays and stale, out-of-order
     "firing" notifications change nothing. Alerts with no incident to attach to
     (a resolved-only payload for an unknown group) are still stored. Any group
-    size works: lookups are chunked.
+    size works: lookups are chunked. `now` is when the notification arrived (a queued one is applied
+    later: its alerts are recorded at the time the webhook accepted it).
     """
-    now = timezone.now()
+    now = now or timezone.now()
     items = list({_key(item): item for item in payload["alerts"]}.values())  # a repeated alert counts once
     firing = [a for a in items if a["status"] == AlertStatus.FIRING]
     group_key = _group_key(payload["groupKey"])

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from incidents.models import IncidentEventKind, ProjectResponders, WebhookDelivery
+from incidents.models import AlertNotification, IncidentEventKind, ProjectResponders, WebhookDelivery
 from opsportal.models import Notification, OutboxMessage, OutboxStatus
 from opsportal.services.outbox import outbox_channels, outbox_sweep
 from tests.incidents.factories import declare
@@ -26,12 +26,13 @@ def flaky_chat():
 
 def test_every_channel_is_a_child_of_the_one_outbox_table():
     channels = outbox_channels()
-    assert set(channels) == {"email", "webhook"}
+    assert set(channels) == {"email", "webhook", "alert_intake"}
     for name, channel in channels.items():
         model = channel.entries.model
         assert OutboxMessage in model._meta.parents and model.outbox_channel == name
     assert channels["email"].entries.model is Notification
     assert channels["webhook"].entries.model is WebhookDelivery
+    assert channels["alert_intake"].entries.model is AlertNotification
 
 
 def test_each_message_is_one_outbox_row_with_its_channel_and_project(project):
