@@ -135,3 +135,18 @@ def test_members_inline_is_for_the_projects_managers(client, shop):
         f.errors for f in response.context["inline_admin_formsets"]]
     assert project_role(newcomer, shop) == "viewer"
     assert EvidenceRecord.objects.filter(project=shop, kind="membership", payload__user="newcomer").count() == 1
+
+
+def test_the_admin_apps_a_user_sees_follow_a_grant_and_a_revoke_at_once(shop, django_assert_num_queries):
+    """The apps shown in the admin are computed once per request and remembered on the user
+    object; a membership change in the same process is seen at once (the roles' generation)."""
+    user = UserFactory(username="newcomer", is_staff=True)
+    assert not user.has_module_perms("incidents")
+    member(user, shop, "viewer")
+    assert user.has_module_perms("incidents") and user.has_module_perms("slos")
+    with django_assert_num_queries(0):  # remembered: the sidebar asks once per registered model
+        for _ in range(50):
+            user.has_module_perms("incidents")
+            user.has_module_perms("auth")
+    ProjectMembership.objects.filter(user=user).delete()
+    assert not user.has_module_perms("incidents")
