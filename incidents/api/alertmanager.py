@@ -105,7 +105,9 @@ class AlertPayloadSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=AlertStatus.choices, required=False)
     labels = StringMapField()
     annotations = StringMapField(required=False, default=dict)
-    startsAt = serializers.DateTimeField()  # noqa: N815 (Alertmanager's field names)
+    # Parsed and represented in UTC (as Alertmanager sends them): a queued notification stores its
+    # times in the zone they came in, whatever TIME_ZONE is.
+    startsAt = serializers.DateTimeField(default_timezone=UTC)  # noqa: N815 (Alertmanager's field names)
     endsAt = AlertmanagerTimeField(required=False, allow_null=True, default=None)  # noqa: N815
     # Any length is accepted (Sloth's page alerts carry long ones, and Alertmanager does not retry a 4xx);
     # the service stores up to GENERATOR_URL_MAX characters and notes any cut.

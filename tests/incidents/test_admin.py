@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -161,7 +161,8 @@ def test_refused_change_keeps_nothing(client, operator, project):
     assert incident.acknowledged_at is None
 
 
-def test_timestamp_correction_from_the_change_page(client, operator, project):
+def test_timestamp_correction_from_the_change_page(client, operator, project, time_machine):
+    time_machine.move_to("2026-11-18T15:00:00Z", tick=True)  # an ordinary afternoon (DST nights: below)
     incident = incident_transition(incident=declare(project), to_status="resolved")
     client.force_login(operator)
     earlier = timezone.localtime(incident.detected_at - timedelta(minutes=30))  # the admin's wall time
@@ -249,3 +250,27 @@ def test_target_state_filter_and_durations(client, operator, project):
     page = client.get(change_url(overdue)).content.decode()
     assert "time to detect: 12m" in page
     assert "time to resolve: n/a (timestamp missing)" in page
+
+
+def test_a_time_in_the_repeated_hour_of_a_dst_change_saves_unchanged_and_a_new_one_is_refused(
+        client, operator, project, settings, time_machine):
+    """1 November 2026, New York: 01:00-02:00 happens twice. An incident whose impact started at 01:20
+    the first time (EDT) and was detected at 01:10 the second time (EST) can still be edited; entering
+    another wall time of that hour is refused, naming the field."""
+    settings.TIME_ZONE = "America/New_York"
+    time_machine.move_to("2026-11-01T06:50:00Z", tick=True)  # 01:50 EST
+    started, detected = datetime(2026, 11, 1, 5, 20, tzinfo=UTC), datetime(2026, 11, 1, 6, 10, tzinfo=UTC)
+    incident = declare(project, detected_at=detected, impact_started_at=started)
+    client.force_login(operator)
+    response = client.post(change_url(incident), form_data(incident, add_note="Still degraded"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    incident.refresh_from_db()
+    assert (incident.impact_started_at, incident.detected_at) == (started, detected)
+    assert incident.events.filter(kind=IncidentEventKind.TIMESTAMP_CORRECTION).count() == 0
+    assert incident.events.filter(kind=IncidentEventKind.NOTE).count() == 1
+    response = client.post(change_url(incident), form_data(incident, detected_at_1="01:30:00",
+                                                           change_reason="from the logs"))
+    assert response.status_code == 200
+    assert "detected_at" in response.context["adminform"].form.errors
+    incident.refresh_from_db()
+    assert incident.detected_at == detected

@@ -9,10 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from incidents.models import Alert, AlertNotification, Incident
-from incidents.services.alerts import alert_integration_create
 from opsportal.models import OutboxStatus
 from opsportal.services.outbox import outbox_attempt, outbox_requeue, outbox_sweep
 from tests.clock import clock_runs_from
@@ -27,18 +25,6 @@ clock = clock_runs_from(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
 @pytest.fixture(autouse=True)
 def queued_intake(settings):
     settings.OPSPORTAL = {**settings.OPSPORTAL, "ALERT_INTAKE": "queued"}
-
-
-@pytest.fixture
-def integration(project, service):
-    return alert_integration_create(project=project, name="alertmanager-prod")
-
-
-@pytest.fixture
-def am(integration):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {integration[1]}")
-    return client
 
 
 def test_a_notification_is_stored_and_answered_202_then_a_worker_opens_the_incident(

@@ -19,18 +19,6 @@ URL = "/api/v1/alerts/alertmanager/"
 clock = clock_runs_from(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
 
 
-@pytest.fixture
-def integration(project, service):
-    return alert_integration_create(project=project, name="alertmanager-prod")
-
-
-@pytest.fixture
-def am(integration):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {integration[1]}")
-    return client
-
-
 def post(client, body):
     return client.post(URL, body, format="json")
 

@@ -5,28 +5,14 @@ import copy
 
 import pytest
 import yaml
-from rest_framework.test import APIClient
 
 from incidents.models import GENERATOR_URL_MAX, Alert, Incident, IncidentEventKind, IncidentStatus
 from incidents.services import incident_transition
-from incidents.services.alerts import alert_integration_create
 from slos.models import DataSource, SLIKind
 from slos.rules_export import rules_yaml
 from tests.incidents.alertmanager_payloads import alert, payload, resolved
 
 URL = "/api/v1/alerts/alertmanager/"
-
-
-@pytest.fixture
-def integration(project, service):
-    return alert_integration_create(project=project, name="alertmanager-prod")
-
-
-@pytest.fixture
-def am(integration):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {integration[1]}")
-    return client
 
 
 def post(client, body):
