@@ -152,7 +152,8 @@ print(json.dumps({
     "alert_incidents": sum(by_group),
     "measurements": SLIMeasurement.objects.filter(slo__slug="load-test-availability").count(),
     "declared": Incident.objects.filter(source="api", title__startswith="Load test").count(),
-    "notifications_stored": AlertNotification.objects.count(),
+    # Only the storm's (the demo's own Alertmanager incident came through the queue too).
+    "notifications_stored": AlertNotification.objects.filter(integration__name="load-test").count(),
     "notifications_waiting": AlertNotification.objects.filter(status="queued").count(),
     "notifications_dead": AlertNotification.objects.filter(status="failed").count(),
 }))
@@ -390,6 +391,23 @@ def warm_up(port, token, slo_ids):
         client.conn = None  # a new connection may land on another worker
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (from /proc), children first found."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def queue_length(env) -> int:
     import redis
 
@@ -453,11 +471,19 @@ def main():
         left = queue_length(env)
         stored = json.loads(manage(env, code=VERIFY).strip().splitlines()[-1])
     finally:
+        # run-prod starts each process in a session of its own: note them all before stopping it, so
+        # a qcluster still finishing a task after the grace period is killed, not left running.
+        family = descendants(server.pid)
         os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(60)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+        for pid in family:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         log.close()
         sink.stop()
 
