@@ -121,4 +121,9 @@ def seed(context):
         ux_objectives_feed_project(project=project, now=now, since=now - DAYS * DAY)
         for objective in UXObjective.objects.filter(slo__project=project).select_related("slo"):
             slo_evaluate(slo=objective.slo, now=now)  # the status shows at once, not after the worker's run
+        from incidents.services.postmortems import postmortems_ensure_required
+
+        # A page burn above opens an incident after the incidents demo ran: its postmortem draft now,
+        # not on the next run (a re-run would otherwise add it).
+        postmortems_ensure_required()
         context["ux_objective"] = slo

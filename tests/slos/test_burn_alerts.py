@@ -66,6 +66,23 @@ def test_alert_resolves_when_the_condition_clears_and_can_fire_again(make_slo):
     assert SLOAlert.objects.open().filter(tier_name="page-1h").count() == 1
 
 
+def test_an_empty_short_window_keeps_a_burning_alert_open_until_the_long_window_clears(make_slo):
+    slo = make_slo()
+    burn(slo, 120_000, 1_800, 10_000, 150)
+    slo_evaluate(slo=slo, now=NOW)
+    alert = SLOAlert.objects.get(tier_name="page-1h")
+    # Ten minutes on, nothing new arrived: the 5m window is empty, the 1h one still burns.
+    slo_evaluate(slo=slo, now=NOW + timedelta(minutes=10))
+    alert.refresh_from_db()
+    assert alert.resolved_at is None
+    assert alert.last_short_burn_rate is None and alert.last_long_burn_rate > alert.factor
+    assert SLOAlert.objects.filter(tier_name="page-1h").count() == 1  # kept, not resolved and re-fired
+    # Two hours on the long window holds nothing either: nothing burns any more.
+    slo_evaluate(slo=slo, now=NOW + 2 * HOUR)
+    alert.refresh_from_db()
+    assert alert.resolved_at == NOW + 2 * HOUR
+
+
 def test_no_data_resolves_and_never_fires(make_slo):
     slo = make_slo()
     burn(slo, 120_000, 1_800, 10_000, 150)
