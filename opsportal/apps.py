@@ -7,6 +7,19 @@ class OpsPortalAdminConfig(AdminConfig):
 
     default_site = "opsportal.admin_site.OpsPortalAdminSite"
 
+    def ready(self):
+        # Every admin form's date-times (inlines included) keep an unchanged instant in the repeated
+        # hour of a DST change instead of refusing it as ambiguous; set before autodiscovery
+        # (super().ready()) instantiates the ModelAdmins, which copy these defaults.
+        from django.contrib.admin import options
+        from django.db import models
+
+        from opsportal.form_fields import KeptInstantSplitDateTimeField
+
+        defaults = options.FORMFIELD_FOR_DBFIELD_DEFAULTS[models.DateTimeField]
+        defaults["form_class"] = KeptInstantSplitDateTimeField
+        super().ready()
+
 
 class OpsPortalConfig(AppConfig):
     name = "opsportal"

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from incidents.models import Incident, IncidentRole, IncidentStatus, Severity
 from incidents.models.incidents import SEVERITY_DESCRIPTIONS
 from incidents.services.lifecycle import ALLOWED_TRANSITIONS, TIMESTAMP_FIELDS
-from opsportal.admin.forms import KeptInstantSplitDateTimeField
+from opsportal.form_fields import KeptInstantSplitDateTimeField
 from opsportal.models import ApprovalDecision, Project, Service
 
 User = get_user_model()
@@ -73,9 +73,6 @@ class IncidentChangeForm(forms.ModelForm):
             if name in self.fields:  # viewers get a form without them
                 self.fields[name].queryset = queryset
         self.fields["new_severity"].initial = incident.severity
-        for name in TIMESTAMP_FIELDS:
-            if name in self.fields:  # an unchanged time in the repeated hour of a DST change saves as it was
-                self.fields[name].kept = getattr(incident, name)
 
     def clean(self):
         data = super().clean()

@@ -69,3 +69,31 @@ def test_escalation_trail_is_in_the_admin(client, manager, project, people, djan
     assert response.status_code == 200
     assert "carol" in response.content.decode()
     assert client.get(reverse("admin:oncall_escalationpolicy_change", args=[policy.pk])).status_code == 200
+
+
+def test_an_override_across_the_night_clocks_go_back_can_be_edited(client, manager, project, people, settings):
+    """25 October 2026, Berlin: 02:00-03:00 happens twice. An override from 02:30 the first time (CEST)
+    to 02:30 the second time (CET) shows both ends as 02:30; editing its reason keeps both instants,
+    a new wall time in that hour is refused naming the field (admin-wide, see OpsPortalAdminConfig)."""
+    from datetime import UTC
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    schedule = schedule_create(project=project, name="Primary", time_zone="Europe/Berlin", layers=[
+        layer("Primary", [people["alice"], people["bob"]]),
+    ])
+    start, end = datetime(2026, 10, 25, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    override = override_create(schedule=schedule, user=people["dave"], start=start, end=end)
+    login(client, manager)
+    url = reverse("admin:oncall_scheduleoverride_change", args=[override.pk])
+    data = {"schedule": schedule.pk, "user": people["dave"].pk, "reason": "covers the clock change",
+            "start_0": "2026-10-25", "start_1": "02:30:00", "end_0": "2026-10-25", "end_1": "02:30:00"}
+    with time_machine.travel(datetime(2026, 10, 20, 9, tzinfo=UTC), tick=False):
+        response = client.post(url, data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        override.refresh_from_db()
+        assert (override.start, override.end, override.reason) == (start, end, "covers the clock change")
+        response = client.post(url, {**data, "end_1": "02:45:00"})
+    assert response.status_code == 200
+    assert "end" in response.context["adminform"].form.errors
+    override.refresh_from_db()
+    assert override.end == end
