@@ -9,7 +9,7 @@ from opsportal.form_fields import KeptInstantSplitDateTimeField
 
 def test_every_registered_admin_and_inline_uses_the_kept_instant_field():
     checked = 0
-    for model, model_admin in admin.site._registry.items():
+    for model_admin in admin.site._registry.values():
         admins = [model_admin, *(inline(inline.model, admin.site) for inline in model_admin.inlines)]
         for each in admins:
             assert each.formfield_overrides[models.DateTimeField]["form_class"] is KeptInstantSplitDateTimeField, each
