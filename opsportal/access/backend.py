@@ -33,9 +33,13 @@ class ProjectRoleBackend(ModelBackend):
         if obj is None:
             if access.open_when_null:  # organisation-wide rows exist: the organisation group counts too
                 return rules.may_write_organisation_wide(user_obj, model, action)
+            if access.managers_when_null and rules.may_see_personal_rows(user_obj, model, action):
+                return True
             return rules.allowed_somewhere(user_obj, model, action)
         project_id = project_id_of(obj)
         if project_id is None:  # an organisation-wide row of a project model (an article without project)
+            if rules.declaration(type(obj)).managers_when_null:  # a digest to a person: Managers only
+                return rules.may_see_personal_rows(user_obj, model, action)
             if action == "view" and rules.declaration(type(obj)).open_when_null:
                 return True
             return rules.may_write_organisation_rows(user_obj, model, action)

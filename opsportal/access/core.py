@@ -17,9 +17,10 @@ ACCESS = {
     "opsportal.ChainLink": scoped("project", open_when_null=True),
     "opsportal.ManifestRevision": scoped("project"),
     # The one outbox: a message of a project (an incident's email or chat post) is that project's;
-    # one to a person outside any project (digests, reminders) is organisation-wide, as before.
-    "opsportal.OutboxMessage": scoped("project", open_when_null=True),
-    "opsportal.Notification": scoped("project", open_when_null=True),
+    # one to a person outside any project (a digest listing items of several projects, a reminder)
+    # is read only by the organisation's Managers, who run the Outbox.
+    "opsportal.OutboxMessage": scoped("project", managers_when_null=True),
+    "opsportal.Notification": scoped("project", managers_when_null=True),
     "opsportal.WorkerHeartbeat": organisation_wide(),
     # A run of an admin action is its requester's own (its admin shows each person their runs).
     "opsportal.BulkActionRun": organisation_wide(),

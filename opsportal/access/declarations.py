@@ -26,6 +26,9 @@ class Access:
     configuration: bool = False
     # Rows whose project is empty are organisation-wide: every signed-in user may read them.
     open_when_null: bool = False
+    # Rows whose project is empty are about a person (a digest across projects, a reminder): only the
+    # organisation's Managers (who run the Outbox) see them, not everyone nor a project's members.
+    managers_when_null: bool = False
     # Fields of an otherwise operational model that only Managers may set (e.g. an SLO's Prometheus URL).
     manager_fields: tuple[str, ...] = ()
 
@@ -40,10 +43,12 @@ class Access:
 
 
 def scoped(path: str, *, configuration: bool = False, open_when_null: bool = False,
-           manager_fields: tuple[str, ...] | list[str] = ()) -> Access:
+           managers_when_null: bool = False, manager_fields: tuple[str, ...] | list[str] = ()) -> Access:
     """Rows belong to the project found at `path` (e.g. "project", "incident__project", "slo__project")."""
+    if open_when_null and managers_when_null:
+        raise ValueError("rows without project are either open to everyone or the Managers' own, not both")
     return Access(path=path, configuration=configuration, open_when_null=open_when_null,
-                  manager_fields=tuple(manager_fields))
+                  managers_when_null=managers_when_null, manager_fields=tuple(manager_fields))
 
 
 def organisation_wide() -> Access:

@@ -128,6 +128,14 @@ def may_write_organisation_rows(user, model, action: str) -> bool:
     return may_write_organisation_wide(user, model, action)
 
 
+def may_see_personal_rows(user, model, action: str) -> bool:
+    """Rows without project of a `managers_when_null` model: the organisation's Managers, as the
+    organisation group allows the action (view, or e.g. re-queue)."""
+    if org_roles.user_role(user) != org_roles.MANAGERS:
+        return False
+    return action in ("view", REFERENCE) or organisation_allows(user, model, action)
+
+
 def may_write_organisation_wide(user, model, action: str) -> bool:
     """May `user` write some row: in a project where the role allows it, or organisation-wide."""
     if _organisation_configuration(model, action):
@@ -175,6 +183,8 @@ def scope(queryset, user, action: str = "view", *, literal_ids: bool = False):
         return queryset
     condition = _membership_filter(user, model, action, access.path, literal_ids)
     if access.open_when_null and (action in ("view", REFERENCE) or may_write_organisation_rows(user, model, action)):
+        condition |= Q(**{f"{access.path}__isnull": True})
+    elif access.managers_when_null and may_see_personal_rows(user, model, action):
         condition |= Q(**{f"{access.path}__isnull": True})
     return queryset.filter(condition)
 

@@ -99,10 +99,10 @@ def test_email_timeout_is_set(settings):
 
 
 @pytest.mark.django_db
-def test_admin_shows_dead_letters_and_managers_requeue_them(client, manager, operator):
+def test_admin_shows_dead_letters_and_managers_requeue_them(client, manager, operator, project):
     dead = queued("dead")
     Notification.objects.filter(pk=dead.pk).update(status=NotificationStatus.FAILED, attempts=5,
-                                                   last_error="SMTPRecipientsRefused")
+                                                   last_error="SMTPRecipientsRefused", project=project)
     client.force_login(operator)
     page = client.get("/admin/opsportal/notification/?status__exact=failed")
     assert page.status_code == 200 and b"SMTPRecipientsRefused" in page.content
@@ -114,3 +114,37 @@ def test_admin_shows_dead_letters_and_managers_requeue_them(client, manager, ope
     assert response.status_code == 302
     dead.refresh_from_db()
     assert (dead.status, dead.attempts) == ("queued", 0)
+
+
+@pytest.mark.no_group_memberships
+def test_a_message_to_a_person_outside_any_project_is_read_by_the_organisations_managers_only(
+        client, roles, project):
+    """A digest lists items of several projects: not every signed-in user's business, nor that of a
+    project's members. The organisation's Managers (who run the Outbox) see it; a project's messages
+    are its members' (a project Manager sees those only; the organisation Manager here is in none)."""
+    from django.contrib.auth.models import Group
+
+    from opsportal.access.services import membership_grant
+    from opsportal.models import OutboxMessage
+    from opsportal.roles import MANAGERS
+    from tests.factories import UserFactory
+
+    digest = queued("actionitems-overdue:7:2026-03-29")
+    incident_mail = queued("incident-declared:1")
+    Notification.objects.filter(pk=incident_mail.pk).update(project=project)
+    org_manager = UserFactory(username="org-manager", is_staff=True)
+    org_manager.groups.add(Group.objects.get(name=MANAGERS))
+    project_manager = UserFactory(username="project-manager", is_staff=True)
+    membership_grant(project=project, user=project_manager, role="manager", enforce=False)
+    for user, expected in ((org_manager, {digest.pk}), (project_manager, {incident_mail.pk})):
+        client.force_login(user)
+        page = client.get("/admin/opsportal/notification/")
+        assert page.status_code == 200
+        assert {row.pk for row in page.context["cl"].result_list} == expected, user
+        outbox = client.get("/admin/opsportal/outboxmessage/")
+        assert {row.pk for row in outbox.context["cl"].result_list} == expected, user
+        assert user.has_perm("opsportal.view_notification", digest) == (user is org_manager)
+        assert user.has_perm("opsportal.view_outboxmessage", OutboxMessage.objects.get(pk=digest.pk)) == (
+            user is org_manager)
+    client.force_login(project_manager)
+    assert client.get(f"/admin/opsportal/notification/{digest.pk}/change/").status_code in (302, 403, 404)

@@ -177,7 +177,7 @@ def indexed_values_for(request, model, column: str) -> list | None:
     user = request.user
     if access is None or access.organisation_wide or user.is_superuser:
         return distinct_values_by_index(model, column)
-    if LOOKUP_SEP in access.path or access.open_when_null:
+    if LOOKUP_SEP in access.path or access.open_when_null or access.managers_when_null:
         return None
     project_column = model._meta.get_field(access.path).column
     return distinct_values_in_projects(model, column, project_column, projects_for(user, "view", model))
