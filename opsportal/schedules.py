@@ -26,6 +26,12 @@ SCHEDULES = [
         "cron": "30 6 * * *",
     },
     {
+        "name": "opsportal.prune_task_results",
+        "func": "opsportal.tasks.prune_task_results",
+        "schedule_type": "C",
+        "cron": "45 4 * * *",
+    },
+    {
         "name": "opsportal.daily_evidence_chain_check",
         "func": "opsportal.services.chain_audit.evidence_chain_check_all_projects",
         "schedule_type": "C",  # cron

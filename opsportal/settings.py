@@ -145,7 +145,9 @@ Q_CLUSTER = {
     "retry": env_int("OPSPORTAL_Q_RETRY", 300),
     "max_attempts": 3,
     "catch_up": False,
-    "save_limit": 1000,
+    # Keep every result: the daily opsportal.prune_task_results deletes old successes. A positive
+    # limit makes django-q2 lock and read the stored successes on every task (opsportal/task_results.py).
+    "save_limit": 0,
     "queue_limit": 50,
     "label": "Background tasks",
     "poll": 1,
@@ -291,6 +293,8 @@ if ALERT_INTAKE not in {"sync", "queued"}:
     raise ImproperlyConfigured(f"OPSPORTAL_ALERT_INTAKE must be sync or queued, got {ALERT_INTAKE!r}")
 
 OPSPORTAL = {
+    # Successful task results (admin: Successful tasks) are deleted after this many days; failures stay.
+    "TASK_RESULTS_KEEP_DAYS": env_int("OPSPORTAL_TASK_RESULTS_DAYS", 7),
     # A worker is "up" for /healthz when its heartbeat is at most this old.
     "WORKER_HEARTBEAT_MAX_AGE_SECONDS": env_int("OPSPORTAL_WORKER_MAX_AGE", 180),
     "DEFAULT_PHASE": "phase6",

@@ -51,6 +51,13 @@ def sweep_email_outbox() -> int:
     return email_outbox_sweep()
 
 
+def prune_task_results() -> int:
+    """Daily: delete successful task results older than OPSPORTAL_TASK_RESULTS_DAYS (failures stay)."""
+    from opsportal.task_results import task_results_prune
+
+    return task_results_prune()
+
+
 def run_bulk_action(run_id: int) -> int:
     from opsportal.services.bulk import bulk_action_execute
 

@@ -86,7 +86,7 @@ def core_families(now):
 
     families = _queue_families(now)
     failed = GaugeMetricFamily(
-        "opsportal_tasks_failed", "Failed tasks kept by django-q2 (the newest Q_CLUSTER save_limit results)."
+        "opsportal_tasks_failed", "Failed tasks kept by django-q2 (never pruned: delete them once handled)."
     )
     failed.add_metric([], Failure.objects.count())
     families.append(failed)
