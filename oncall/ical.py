@@ -1,11 +1,12 @@
-"""iCalendar feeds of on-call shifts and import of shifts from PagerDuty/Opsgenie exports.
+"""iCalendar feeds of on-call shifts and import of shifts from PagerDuty/Opsgenie exports and shared calendars.
 
 Import: each VEVENT is a shift of one person, found by the event's ATTENDEE (mailto: or a bare
-address, matched case-insensitively to an active user's email) or, without one, by the user
-named in SUMMARY `On Call - <name or username> - ...` (PagerDuty's shape). Each becomes an override of
-the schedule (the exported shifts are who actually covers). All-day events span local midnight
-to midnight in the schedule's zone. Recurring events (RRULE) are refused: both tools export
-each shift as its own event. All events are imported or none; problems name the event.
+address, matched case-insensitively to an active user's email) or, without one, by SUMMARY:
+`On Call - <name or username> - ...` (PagerDuty's shape), or a title that is the person's username,
+full name or email (a shared Google calendar, as Grafana OnCall's iCal schedules read). Each becomes
+an override of the schedule (the exported shifts are who actually covers). All-day events span
+local midnight to midnight in the schedule's zone. Recurring events (RRULE) are refused: both tools
+export each shift as its own event. All events are imported or none; problems name the event.
 """
 
 import zoneinfo
@@ -58,10 +59,15 @@ def _person(event, users_by_email, users_by_name):
     if attendee:
         address = str(attendee).removeprefix("mailto:").removeprefix("MAILTO:").strip().lower()
         return users_by_email.get(address), address
-    summary = str(event.get("summary", ""))
+    summary = str(event.get("summary", "")).strip()
     parts = [p.strip() for p in summary.split(" - ")]
-    name = parts[1] if len(parts) >= 2 and parts[0].lower() == "on call" else ""
-    return users_by_name.get(name.lower()), name or summary
+    if len(parts) >= 2 and parts[0].lower() == "on call":  # PagerDuty: On Call - <name> - <schedule>
+        return users_by_name.get(parts[1].lower()), parts[1]
+    # A shared calendar (Google Calendar, as Grafana OnCall's iCal schedules use): the title is the
+    # person, by username, full name or email address.
+    if "@" in summary:
+        return users_by_email.get(summary.lower()), summary
+    return users_by_name.get(summary.lower()), summary
 
 
 @transaction.atomic

@@ -80,3 +80,55 @@ def test_import_refuses_garbage_and_recurring_events(api_as, manager, weekly_ber
         response = api_as(manager).post(f"{URL}{weekly_berlin.pk}/import/", {"file": handle})
     assert response.status_code == 400 and "recurring" in response.json()["file"][0]
     assert not ScheduleOverride.objects.exists()
+
+
+GOOGLE_QUALITY = Path(__file__).parent / "samples" / "google_calendar_grafana_oncall_quality.ics"
+GOOGLE_EMAIL = Path(__file__).parent / "samples" / "google_calendar_grafana_oncall_email_case.ics"
+
+
+def test_import_of_a_shared_google_calendar_titled_by_username(api_as, manager, weekly_berlin):
+    """A real Google Calendar export (from Grafana OnCall's tests): 26 events titled user1, user2, test or
+    wrong, timed (UTC) and all-day (midnight to midnight in the schedule's zone, Berlin)."""
+    from tests.factories import UserFactory
+
+    for name in ("user1", "user2", "test", "wrong"):
+        UserFactory(username=name)
+    with GOOGLE_QUALITY.open("rb") as handle:
+        response = api_as(manager).post(f"{URL}{weekly_berlin.pk}/import/", {"file": handle})
+    assert response.status_code == 201, response.json()
+    assert response.json()["imported"] == 26
+    rows = ScheduleOverride.objects.filter(schedule=weekly_berlin)
+    assert {name: rows.filter(user__username=name).count() for name in ("user1", "user2", "test", "wrong")} == {
+        "user1": 15, "user2": 5, "test": 1, "wrong": 5}
+    first = rows.order_by("start").first()
+    assert (first.user.username, first.start, first.end) == (
+        "user1", datetime(2022, 8, 1, 12, 30, tzinfo=UTC), datetime(2022, 8, 1, 13, 30, tzinfo=UTC))
+    all_day = rows.get(start=datetime(2022, 9, 1, 22, tzinfo=UTC))  # 2 September, Berlin summer time
+    assert (all_day.user.username, all_day.end) == ("user1", datetime(2022, 9, 2, 22, tzinfo=UTC))
+    four_days = rows.get(start=datetime(2022, 9, 11, 22, tzinfo=UTC))  # 12-16 September, all day
+    assert four_days.end == datetime(2022, 9, 15, 22, tzinfo=UTC)
+
+
+def test_import_matches_a_title_that_is_an_email_in_any_case(api_as, manager, weekly_berlin):
+    from tests.factories import UserFactory
+
+    tester = UserFactory(username="tester", email="test@test.test")
+    with GOOGLE_EMAIL.open("rb") as handle:  # SUMMARY:Test@TEST.test
+        response = api_as(manager).post(f"{URL}{weekly_berlin.pk}/import/", {"file": handle})
+    assert response.status_code == 201, response.json()
+    override = ScheduleOverride.objects.get(schedule=weekly_berlin)
+    assert (override.user, override.start, override.end) == (
+        tester, datetime(2023, 2, 6, 11, tzinfo=UTC), datetime(2023, 2, 6, 12, tzinfo=UTC))
+
+
+def test_a_google_calendar_naming_someone_unknown_imports_nothing(api_as, manager, weekly_berlin):
+    from tests.factories import UserFactory
+
+    for name in ("user1", "user2", "test"):  # nobody called "wrong"
+        UserFactory(username=name)
+    with GOOGLE_QUALITY.open("rb") as handle:
+        response = api_as(manager).post(f"{URL}{weekly_berlin.pk}/import/", {"file": handle})
+    assert response.status_code == 400
+    problems = response.json()["file"]
+    assert len(problems) == 5 and all("'wrong'" in problem for problem in problems)
+    assert not ScheduleOverride.objects.exists()
