@@ -7,6 +7,8 @@ ACCESS = {
     "SurveyResponse": scoped("project"),
     "FeedbackItem": scoped("project"),
     "ApdexSample": scoped("service__project"),
+    # Where Apdex is read from (a Prometheus URL the server will call): Managers only.
+    "ApdexPrometheusSource": scoped("service__project", configuration=True),
     # Turning an SLO into a UX objective changes what its budget measures: Managers only.
     "UXObjective": scoped("slo__project", configuration=True),
 }

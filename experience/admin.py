@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from experience.csv_import import IMPORTS, read_csv
-from experience.models import ApdexSample, FeedbackItem, SurveyResponse, Tag, UXObjective
+from experience.models import ApdexPrometheusSource, ApdexSample, FeedbackItem, SurveyResponse, Tag, UXObjective
 from experience.services import (
     RowsRejected,
     feedback_close,
@@ -241,6 +241,25 @@ class ApdexSampleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["source", ("service", AutocompleteFilter)]
     list_select_related = ["service", "service__project"]
     date_hierarchy = "start"
+
+
+@admin.register(ApdexPrometheusSource)
+class ApdexPrometheusSourceAdmin(admin.ModelAdmin):
+    """Where each service's Apdex is pulled from (every 5 minutes); the last failure shows here."""
+
+    list_display = ["service", "threshold_ms", "metric", "interval_minutes", "active", "pulled_until",
+                    "last_pull_at", "last_error_short"]
+    list_filter = ["active", "interval_minutes"]
+    list_select_related = ["service", "service__project"]
+    search_fields = ["metric", "service__slug", "service__name"]
+    autocomplete_fields = ["service"]
+    readonly_fields = ["last_pull_at", "last_error"]
+    fields = ["service", "prometheus_url", "metric", "selector", "threshold_ms", "interval_minutes", "active",
+              "pulled_until", "last_pull_at", "last_error"]
+
+    @admin.display(description="last error")
+    def last_error_short(self, obj):
+        return (obj.last_error[:80] + "...") if len(obj.last_error) > 80 else (obj.last_error or "-")
 
 
 @admin.register(UXObjective)

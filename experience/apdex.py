@@ -9,11 +9,11 @@ with the buckets that exist.
 import math
 import urllib.parse
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
-from experience.models import ApdexSample, ApdexSource
+from experience.models import ApdexPrometheusSource, ApdexSample, ApdexSource
 from experience.services.rows import Row, RowsRejected, check_list
 
 MAX_ROWS = 5_000
@@ -102,6 +102,54 @@ def apdex_pull(*, service, prometheus_url: str, metric: str, selector: str, thre
                   "frustrated": counts.frustrated, "source": ApdexSource.PROMETHEUS},
     )
     return sample
+
+
+# A source far behind (a long Prometheus outage) catches up this many intervals per run, oldest first.
+MAX_INTERVALS_PER_RUN = 24
+
+
+def _grid_floor(moment: datetime, step: timedelta) -> datetime:
+    seconds = int(step.total_seconds())
+    return datetime.fromtimestamp(int(moment.timestamp()) // seconds * seconds, tz=UTC)
+
+
+def apdex_source_pull(*, source: ApdexPrometheusSource, now: datetime) -> int:
+    """Store the intervals of `source` completed since it last stored one (on its first run, the last
+    completed interval), oldest first. The first interval that fails stops the run: the reason is
+    kept on the source (admin) and the next run starts again at that interval, so nothing is skipped.
+    Returns how many intervals were stored."""
+    from slos.sources.prometheus import PullError
+
+    step = timedelta(minutes=source.interval_minutes)
+    completed = _grid_floor(now, step)  # intervals on a grid from the epoch: UTC, DST-proof
+    start = source.pulled_until or completed - step
+    stored, error = 0, ""
+    while start + step <= completed and stored < MAX_INTERVALS_PER_RUN:
+        try:
+            apdex_pull(service=source.service, prometheus_url=source.prometheus_url, metric=source.metric,
+                       selector=source.selector, threshold_ms=source.threshold_ms, start=start, end=start + step)
+        except (PullError, ValueError) as exc:  # BucketMissing and non-cumulative buckets are ValueErrors
+            error = f"{start.isoformat()}: {exc}"
+            break
+        start, stored = start + step, stored + 1
+    changes = {"last_pull_at": now, "last_error": error[:2000]}
+    if stored:
+        changes["pulled_until"] = start
+    ApdexPrometheusSource.objects.filter(pk=source.pk).update(**changes)
+    return stored
+
+
+def apdex_sources_pull(*, now: datetime) -> dict:
+    """Every active source of an active project; one source's failure is recorded and the others run."""
+    sources = (ApdexPrometheusSource.objects.filter(active=True, service__project__active=True)
+               .select_related("service").order_by("pk"))
+    outcome = {"sources": 0, "intervals": 0, "failed": []}
+    for source in sources:
+        outcome["sources"] += 1
+        outcome["intervals"] += apdex_source_pull(source=source, now=now)
+        if ApdexPrometheusSource.objects.filter(pk=source.pk).exclude(last_error="").exists():
+            outcome["failed"].append(str(source))
+    return outcome
 
 
 def apdex_samples_ingest(*, project, rows) -> int:

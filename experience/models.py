@@ -6,10 +6,13 @@ plain text, masked for email addresses and phone numbers on intake (`experience.
 and rendered escaped.
 """
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
 from opsportal.models import Project, Service
+from slos.validators import ServerURLValidator
 
 
 class Channel(models.TextChoices):
@@ -227,3 +230,59 @@ class UXObjective(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slo} ({self.signal})"
+
+
+METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+
+
+class ApdexPrometheusSource(models.Model):
+    """Where a service's Apdex is pulled from: a Prometheus request-duration histogram
+    (`<metric>_bucket{<selector>}`) read every `interval_minutes` for the interval just completed,
+    stored as `ApdexSample` rows (source prometheus) against T = `threshold_ms`."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="apdex_sources")
+    prometheus_url = models.CharField(
+        "Prometheus base URL", max_length=500, validators=[ServerURLValidator()],
+        help_text="e.g. http://prometheus:9090 (single-label in-cluster names are fine).",
+    )
+    metric = models.CharField(
+        max_length=200, validators=[RegexValidator(METRIC_NAME, "A Prometheus metric name, without _bucket.")],
+        help_text="The histogram's name without _bucket, e.g. http_request_duration_seconds.",
+    )
+    selector = models.CharField(
+        max_length=500, blank=True,
+        validators=[RegexValidator(r"^[^{}]*$", "Label matchers only, without braces.")],
+        help_text='Label matchers inside the braces, e.g. job="checkout",code!~"5..".',
+    )
+    threshold_ms = models.PositiveIntegerField("T (ms)", help_text="T and 4T must both be bucket bounds.")
+    interval_minutes = models.PositiveSmallIntegerField(
+        default=60, choices=[(5, "5 minutes"), (15, "15 minutes"), (60, "1 hour")],
+        help_text="Length of each stored interval; a run pulls the intervals completed since the last.",
+    )
+    active = models.BooleanField(default=True)
+    pulled_until = models.DateTimeField(
+        null=True, blank=True,
+        help_text="End of the last interval stored; the next run starts here. Empty: the last completed "
+                  "interval. Set it later to skip intervals Prometheus no longer holds.")
+    last_pull_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["service", "threshold_ms", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "threshold_ms"], name="apdex_one_source_per_threshold"),
+            models.CheckConstraint(condition=Q(threshold_ms__gte=1), name="apdex_source_threshold_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} T={self.threshold_ms}ms from {self.metric}"
+
+    def clean(self):
+        # The same outbound rule as an SLO's Prometheus (OPSPORTAL_OUTBOUND_ALLOW, docs/security.md).
+        if self.prometheus_url.startswith(("http://", "https://")):
+            from opsportal.outbound import OutboundRefused, check_url
+
+            try:
+                check_url(self.prometheus_url, resolve=False)
+            except OutboundRefused as exc:
+                raise ValidationError({"prometheus_url": f"This address may not be used: {exc}."}) from None
