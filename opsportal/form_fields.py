@@ -1,5 +1,7 @@
 """Form fields shared by every app's admin and forms (see OpsPortalAdminConfig.ready)."""
 
+from datetime import datetime
+
 from django import forms
 from django.utils import timezone
 
@@ -21,7 +23,10 @@ class KeptInstantSplitDateTimeField(forms.SplitDateTimeField):
         # A model form's initial value is the stored instant; each form works on its own copy of the
         # field, so remembering it here is per form.
         if self.kept is None:
-            self.kept = form.get_initial_for_field(self, field_name)
+            initial = form.get_initial_for_field(self, field_name)
+            # Only a stored instant; an add page's initial may be text from the query string.
+            if isinstance(initial, datetime) and timezone.is_aware(initial):
+                self.kept = initial
         return super().get_bound_field(form, field_name)
 
     def compress(self, data_list):

@@ -36,3 +36,18 @@ def test_a_submitted_wall_time_equal_to_the_shown_one_keeps_the_stored_instant(s
     fresh = Form(data={"at_0": "2026-11-01", "at_1": "03:00:00"})
     assert fresh.is_valid() and fresh.cleaned_data["at"] == datetime.combine(
         date(2026, 11, 1), time(8), tzinfo=UTC)
+
+
+def test_an_initial_value_that_is_not_a_stored_instant_is_not_kept(settings):
+    """An add page prefilled from the query string (`?at=...`) has text as its initial value."""
+    from django import forms
+
+    settings.TIME_ZONE = "Europe/Berlin"
+
+    class Form(forms.Form):
+        at = KeptInstantSplitDateTimeField()
+
+    for initial in ("2026-10-25 02:30", None):
+        form = Form(data={"at_0": "2026-10-25", "at_1": "02:30:00"}, initial={"at": initial})
+        assert not form.is_valid() and "at" in form.errors  # ambiguous and nothing stored to keep
+        assert form.fields["at"].kept is None
