@@ -6,6 +6,7 @@ Any other T would need interpolation inside a bucket, which invents numbers: suc
 with the buckets that exist.
 """
 
+import logging
 import math
 import urllib.parse
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from django.db import transaction
 
 from experience.models import ApdexPrometheusSource, ApdexSample, ApdexSource
 from experience.services.rows import Row, RowsRejected, check_list
+
+logger = logging.getLogger(__name__)
 
 MAX_ROWS = 5_000
 ROW_FIELDS = {"service", "start", "end", "threshold_ms", "satisfied", "tolerating", "frustrated"}
@@ -146,7 +149,12 @@ def apdex_sources_pull(*, now: datetime) -> dict:
     outcome = {"sources": 0, "intervals": 0, "failed": []}
     for source in sources:
         outcome["sources"] += 1
-        outcome["intervals"] += apdex_source_pull(source=source, now=now)
+        try:
+            outcome["intervals"] += apdex_source_pull(source=source, now=now)
+        except Exception:  # an unexpected error of one source must not stop the others
+            logger.exception("Apdex pull of source %s failed", source.pk)
+            outcome["failed"].append(str(source))
+            continue
         if ApdexPrometheusSource.objects.filter(pk=source.pk).exclude(last_error="").exists():
             outcome["failed"].append(str(source))
     return outcome
