@@ -139,6 +139,8 @@ def apdex_source_pull(*, source: ApdexPrometheusSource, now: datetime) -> int:
     if stored:
         changes["pulled_until"] = start
     ApdexPrometheusSource.objects.filter(pk=source.pk).update(**changes)
+    for name, value in changes.items():  # the caller sees the outcome without reading the row again
+        setattr(source, name, value)
     return stored
 
 
@@ -155,7 +157,7 @@ def apdex_sources_pull(*, now: datetime) -> dict:
             logger.exception("Apdex pull of source %s failed", source.pk)
             outcome["failed"].append(str(source))
             continue
-        if ApdexPrometheusSource.objects.filter(pk=source.pk).exclude(last_error="").exists():
+        if source.last_error:
             outcome["failed"].append(str(source))
     return outcome
 

@@ -6,12 +6,12 @@ plain text, masked for email addresses and phone numbers on intake (`experience.
 and rendered escaped.
 """
 
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
 from opsportal.models import Project, Service
+from opsportal.outbound import validate_outbound_url
 from slos.validators import ServerURLValidator
 
 
@@ -242,7 +242,7 @@ class ApdexPrometheusSource(models.Model):
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="apdex_sources")
     prometheus_url = models.CharField(
-        "Prometheus base URL", max_length=500, validators=[ServerURLValidator()],
+        "Prometheus base URL", max_length=500, validators=[ServerURLValidator(), validate_outbound_url],
         help_text="e.g. http://prometheus:9090 (single-label in-cluster names are fine).",
     )
     metric = models.CharField(
@@ -276,13 +276,3 @@ class ApdexPrometheusSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} T={self.threshold_ms}ms from {self.metric}"
-
-    def clean(self):
-        # The same outbound rule as an SLO's Prometheus (OPSPORTAL_OUTBOUND_ALLOW, docs/security.md).
-        if self.prometheus_url.startswith(("http://", "https://")):
-            from opsportal.outbound import OutboundRefused, check_url
-
-            try:
-                check_url(self.prometheus_url, resolve=False)
-            except OutboundRefused as exc:
-                raise ValidationError({"prometheus_url": f"This address may not be used: {exc}."}) from None

@@ -129,3 +129,11 @@ def to_percent(value: Fraction | None, places: int = 4) -> Decimal | None:
 def tier_fires(long_rate: Fraction | None, short_rate: Fraction | None, factor: Fraction) -> bool:
     """A tier fires only when both windows burn strictly faster than its factor (NO_DATA never fires)."""
     return long_rate is not None and short_rate is not None and long_rate > factor and short_rate > factor
+
+
+def tier_stays_open(long_rate: Fraction | None, short_rate: Fraction | None, factor: Fraction) -> bool:
+    """An open alert resolves only on evidence: it stays open while the tier fires, and while the short
+    window is empty but the long one still burns above the factor (sparse data such as hourly-fed
+    survey answers would otherwise resolve and re-fire the page every hour)."""
+    empty_short_long_burning = short_rate is None and long_rate is not None and long_rate > factor
+    return tier_fires(long_rate, short_rate, factor) or empty_short_long_burning

@@ -105,13 +105,10 @@ def _evaluate_tiers(slo: SLO, tiers, report: SLOReport) -> None:
         long_rate = report.windows[duration_label(tier.long_window)].burn_rate
         short_rate = report.windows[duration_label(tier.short_window)].burn_rate
         alert = open_alerts.pop(tier.pk, None)
-        firing = budget.tier_fires(long_rate, short_rate, factor)
         if alert is not None:
-            # An empty short window cannot show recovery while the long one still burns (sparse data
-            # such as hourly-fed survey answers would otherwise resolve and re-fire the page every hour).
-            unconfirmed = short_rate is None and long_rate is not None and long_rate > factor
-            _alert_update(alert, long_rate, short_rate, report.now, resolve=not (firing or unconfirmed))
-        elif firing:
+            _alert_update(alert, long_rate, short_rate, report.now,
+                          resolve=not budget.tier_stays_open(long_rate, short_rate, factor))
+        elif budget.tier_fires(long_rate, short_rate, factor):
             _alert_fire(slo, tier, factor, long_rate, short_rate, report.now)
     # Alerts whose tier was deleted, or all of them when alerting is off, cannot stay open.
     for alert in open_alerts.values():
