@@ -1,10 +1,9 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.apps import apps
 from django.core.management import call_command
-from django.utils import timezone
 
 
 def counts():
@@ -17,9 +16,9 @@ def counts():
 
 
 def test_seed_demo_twice_duplicates_nothing(db):
-    # Today, mid-hour, and again moments later: the demo tops up by the quarter hour and the UX
-    # objectives by the hour, so a re-run this close changes nothing (CI once crossed the hour).
-    seeded_at = timezone.now().replace(minute=30, second=0, microsecond=0)
+    # Mid-hour, and again moments later: the demo tops up by the quarter hour and the UX objectives
+    # by the hour, so a re-run this close changes nothing (CI once crossed the hour on the real clock).
+    seeded_at = datetime(2026, 11, 18, 10, 30, tzinfo=UTC)
     with time_machine.travel(seeded_at, tick=False):
         call_command("seed_demo", stdout=open("/dev/null", "w"))
         first = counts()
