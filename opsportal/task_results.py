@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 BATCH = 5_000
 
@@ -22,11 +21,11 @@ def keep_days() -> int:
     return int(settings.OPSPORTAL.get("TASK_RESULTS_KEEP_DAYS", 7))
 
 
-def task_results_prune(*, now: datetime | None = None, days: int | None = None) -> int:
+def task_results_prune(*, now: datetime, days: int | None = None) -> int:
     """Delete successful task results that stopped more than `days` ago; returns how many."""
     from django_q.models import Success
 
-    cutoff = (now or timezone.now()) - timedelta(days=keep_days() if days is None else days)
+    cutoff = now - timedelta(days=keep_days() if days is None else days)
     deleted = 0
     while True:
         with transaction.atomic():  # one short transaction per batch: workers keep saving results meanwhile

@@ -55,7 +55,7 @@ def prune_task_results() -> int:
     """Daily: delete successful task results older than OPSPORTAL_TASK_RESULTS_DAYS (failures stay)."""
     from opsportal.task_results import task_results_prune
 
-    return task_results_prune()
+    return task_results_prune(now=timezone.now())
 
 
 def run_bulk_action(run_id: int) -> int:
