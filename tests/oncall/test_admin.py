@@ -83,11 +83,11 @@ def test_an_override_across_the_night_clocks_go_back_can_be_edited(client, manag
     ])
     start, end = datetime(2026, 10, 25, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
     override = override_create(schedule=schedule, user=people["dave"], start=start, end=end)
-    login(client, manager)
     url = reverse("admin:oncall_scheduleoverride_change", args=[override.pk])
     data = {"schedule": schedule.pk, "user": people["dave"].pk, "reason": "covers the clock change",
             "start_0": "2026-10-25", "start_1": "02:30:00", "end_0": "2026-10-25", "end_1": "02:30:00"}
     with time_machine.travel(datetime(2026, 10, 20, 9, tzinfo=UTC), tick=False):
+        login(client, manager)  # at the travelled-to instant: a session from the real clock may be expired there
         response = client.post(url, data)
         assert response.status_code == 302, response.content.decode()[:2000]
         override.refresh_from_db()
