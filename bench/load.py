@@ -49,7 +49,10 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--duration", type=float, default=60)
     p.add_argument("--users", type=int, default=50)
-    p.add_argument("--think", type=float, default=0.5, help="seconds an API user waits between requests")
+    p.add_argument("--think", type=float, default=0.5, help="seconds an API user waits between requests "
+                   "(uniform from half to one and a half times this)")
+    p.add_argument("--think-max", type=float, help="wait uniformly from --think to this instead "
+                   "(Locust's between(min, max); e.g. --think 1 --think-max 5)")
     p.add_argument("--storm-rate", type=float, default=20, help="Alertmanager notifications per second")
     p.add_argument("--groups", type=int, default=200)
     p.add_argument("--alert-intake", choices=["queued", "sync"], default="queued",
@@ -216,6 +219,12 @@ def timed(recorder, name, func):
     return status, payload
 
 
+def think_time(args, rng) -> float:
+    if args.think_max is not None:
+        return rng.uniform(args.think, args.think_max)
+    return args.think * rng.uniform(0.5, 1.5)
+
+
 def api_user(args, recorder, stop, token, slo_ids, load_slo, counter, accepted):
     client = Client(args.port, {"Authorization": f"Token {token}"})
     rng = random.Random()
@@ -258,7 +267,7 @@ def api_user(args, recorder, stop, token, slo_ids, load_slo, counter, accepted):
                     accepted["declared"] += 1
                 elif status == 599:
                     accepted["declared_unknown"] += 1
-        stop.wait(args.think * rng.uniform(0.5, 1.5))
+        stop.wait(think_time(args, rng))
 
 
 def alertmanager_payload(group: int, sent_at: datetime) -> dict:
@@ -451,7 +460,9 @@ def main():
         threads += [threading.Thread(target=admin_user, args=(args, recorder, stop, env["OPSPORTAL_DEMO_PASSWORD"]))
                     for _ in range(args.admin_users)]
         threads.append(threading.Thread(target=storm, args=(args, recorder, stop, integration, sent)))
-        print(f"running {args.duration:g} s: {args.users} API users, storm {args.storm_rate:g}/s over "
+        think = (f"{args.think:g}-{args.think_max:g} s" if args.think_max is not None
+                 else f"{args.think * 0.5:g}-{args.think * 1.5:g} s")
+        print(f"running {args.duration:g} s: {args.users} API users (think {think}), storm {args.storm_rate:g}/s over "
               f"{args.groups} groups, {args.admin_users} admin users ...", flush=True)
         began = time.monotonic()
         for thread in threads:

@@ -174,7 +174,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "opsportal.access.drf.ProjectScopeFilter",
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "opsportal.api.filters.ListFilterBackend",
     ],
     "DEFAULT_PAGINATION_CLASS": "opsportal.api.pagination.StandardCursorPagination",
     "PAGE_SIZE": 50,

@@ -2,8 +2,21 @@ from datetime import UTC
 
 import django_filters
 from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
 
 from opsportal.models import Approval, EvidenceRecord, Service, ValidationEntry
+
+
+class ListFilterBackend(DjangoFilterBackend):
+    """django-filter for lists, not for one row by id. DRF applies filter backends to get_object()
+    too: every detail request built and validated the list's FilterSet (a deep copy of each filter)
+    and a row that did not match a list filter left in the query string answered 404. Project
+    scoping is not a filter of this kind (ProjectScopeFilter, first backend) and still applies."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "detail", False):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):

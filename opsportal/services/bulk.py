@@ -4,9 +4,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django_q.tasks import async_task
 
 from opsportal.models import BulkActionRun, BulkActionStatus
+from opsportal.task_queue import enqueue
 
 PROGRESS_EVERY = 200  # rows between progress writes
 MAX_ERRORS_KEPT = 100
@@ -21,7 +21,7 @@ def bulk_action_start(*, queryset, operation: str, label: str, actor, kwargs: di
             label=label, operation=operation, kwargs=kwargs or {}, model=queryset.model._meta.label,
             object_ids=ids, total=len(ids), requested_by=actor,
         )
-        transaction.on_commit(lambda: async_task("opsportal.tasks.run_bulk_action", run.pk))
+        transaction.on_commit(lambda: enqueue("opsportal.tasks.run_bulk_action", run.pk))
     return run
 
 

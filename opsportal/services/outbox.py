@@ -24,10 +24,10 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from opsportal.models import OutboxMessage, OutboxStatus
 from opsportal.registry import app_modules
+from opsportal.task_queue import SUCCESSES_NOT_KEPT, enqueue
 
 logger = logging.getLogger(__name__)
 # An attempt claims its row for this long (longer than any channel's send timeout).
@@ -70,8 +70,10 @@ def outbox_channel(name: str) -> OutboxChannel:
 
 
 def outbox_enqueue(channel: str, entry_id: int) -> None:
-    """First attempt right after the caller's transaction commits (the sweep covers a lost task)."""
-    transaction.on_commit(lambda: async_task("opsportal.tasks.outbox_attempt", channel, entry_id))
+    """First attempt right after the caller's transaction commits (the sweep covers a lost task).
+    The outbox row records the outcome, so django-q2 keeps only a failed attempt's task result."""
+    transaction.on_commit(lambda: enqueue("opsportal.tasks.outbox_attempt", channel, entry_id,
+                                          save=SUCCESSES_NOT_KEPT))
 
 
 def outbox_attempt(channel: OutboxChannel | str, entry_id: int, now: datetime | None = None) -> str:

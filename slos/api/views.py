@@ -25,6 +25,7 @@ from slos.services import (
 )
 
 CHECK_PERMISSIONS = ["slos.change_slo", "opsportal.add_evidencerecord"]
+ONE_SLO_ACTIONS = {"status", "measurements", "tiers"}
 
 
 @extend_schema_view(list=extend_schema(parameters=[ARCHIVED_PARAMETER]))
@@ -43,6 +44,12 @@ class SLOViewSet(ArchivableViewSetMixin, viewsets.ModelViewSet):
         "tiers": ["slos.change_burnratetier"],  # burn-rate tiers are configuration: Managers
         **archive_permissions("slos.archive_slo"),
     }
+
+    def get_queryset(self):
+        if self.action in ONE_SLO_ACTIONS:
+            # They answer with their own payload, not the SLO's columns: no join to count open alerts.
+            return SLO.objects.select_related("project", "service")
+        return super().get_queryset()
 
     def perform_create(self, serializer):
         serializer.instance = slo_create(actor=self.request.user, **serializer.validated_data)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
-from django_q.tasks import async_task
 
+from opsportal.task_queue import SUCCESSES_NOT_KEPT, enqueue
 from slos.models import SLO, SLIKind, SLIMeasurement
 from slos.services.rollups import rollups_apply
 
@@ -156,5 +156,5 @@ def measurements_ingest(*, slo: SLO, rows, actor=None) -> IngestResult:
                 old["good"], old["total"], m.good, m.total, old["end"].isoformat(), m.end.isoformat(),
             )
         # The snapshot and alerts follow the new data without waiting for the next minute.
-        transaction.on_commit(lambda: async_task("slos.tasks.evaluate_slo", slo.pk))
+        transaction.on_commit(lambda: enqueue("slos.tasks.evaluate_slo", slo.pk, save=SUCCESSES_NOT_KEPT))
     return IngestResult(received=len(parsed), created=len(parsed) - len(replaced), replaced=len(replaced))

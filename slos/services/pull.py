@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from opsportal.task_queue import enqueue
 from slos.models import SLO, DataSource, PullStatus
 from slos.services.ingestion import MAX_ROWS, measurements_ingest
 from slos.sources.prometheus import PullResult, pending_intervals, pull_range
@@ -52,12 +53,10 @@ def prometheus_slo_ids() -> list[int]:
 def pull_enqueue_each() -> int:
     """Every minute: one background task per Prometheus-sourced SLO, so a slow or hung server holds
     up only its own SLOs' task (each is bounded by the request timeout and the cluster's)."""
-    from django_q.tasks import async_task
-
     ids = prometheus_slo_ids()
     for slo_id in ids:
-        async_task("slos.tasks.pull_prometheus_slo", slo_id, task_name=f"pull-slo-{slo_id}",
-                   group="slos.pull_prometheus")
+        enqueue("slos.tasks.pull_prometheus_slo", slo_id, task_name=f"pull-slo-{slo_id}",
+                group="slos.pull_prometheus")
     return len(ids)
 
 

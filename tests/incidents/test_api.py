@@ -230,3 +230,16 @@ def test_list_targets_are_what_the_targets_schema_describes(api_as, operator, vi
     assert by_title["running"]["acknowledge"]["state"] == "running"
     assert by_title["met"]["acknowledge"]["state"] == "met"
     assert by_title["cancelled"]["resolve"] == {"state": "not_applicable", "due_at": None, "seconds_left": None}
+
+
+def test_list_filters_narrow_lists_and_leave_one_row_by_id_alone(api_as, viewer, project):
+    """A filter left in the query string of a detail URL neither hides the row (404) nor is validated;
+    project scoping still is (tests/opsportal/test_api_access.py)."""
+    incident = declare(project)
+    client = api_as(viewer)
+    assert client.get(LIST, {"status": "resolved"}).json()["results"] == []
+    assert client.get(LIST, {"severity": "SEV9"}).status_code == 400
+    for query in ({"status": "resolved"}, {"severity": "SEV9"}):
+        response = client.get(detail(incident), query)
+        assert response.status_code == 200, (query, response.content)
+        assert response.json()["reference"] == incident.reference

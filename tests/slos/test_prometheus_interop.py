@@ -97,7 +97,7 @@ def test_secret_is_never_shown_back_in_the_admin_and_blank_keeps_it(make_slo, cl
 
 def test_each_slo_is_pulled_by_its_own_task(make_slo, monkeypatch):
     calls = []
-    monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.setattr("slos.services.pull.enqueue", lambda *args, **kwargs: calls.append((args, kwargs)))
     first = _slo(make_slo, "http://prometheus:9090")
     second = _slo(make_slo, "http://thanos-query:9090")
     make_slo()  # pushed: never pulled
