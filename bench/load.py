@@ -174,17 +174,24 @@ class Recorder:
     def __init__(self):
         self.lock = threading.Lock()
         self.rows: list[tuple[str, float, int]] = []
+        self.began: list[float] = []  # when each row's request started, seconds into the load
+        self.t0 = time.perf_counter()
 
-    def add(self, name, seconds, status):
+    def add(self, name, seconds, status, started=None):
         with self.lock:
             self.rows.append((name, seconds, status))
+            self.began.append((started if started is not None else time.perf_counter() - seconds) - self.t0)
 
 
 class Client:
     """One keep-alive connection; reconnects after an error (60 s timeout, counted as a 599)."""
 
+    # gunicorn closes a kept-alive connection idle for GUNICORN_KEEPALIVE (5 s); a client idle longer
+    # (--think above it) opens a new one first, as an HTTP client with a pool does.
+    IDLE_LIMIT = 4.0
+
     def __init__(self, port, headers=None):
-        self.port, self.headers, self.conn = port, headers or {}, None
+        self.port, self.headers, self.conn, self.last_used = port, headers or {}, None, 0.0
 
     def request(self, method, path, body=None, headers=None):
         data = json.dumps(body).encode() if body is not None else None
@@ -193,6 +200,9 @@ class Client:
             all_headers["Content-Type"] = "application/json"
         # Only reads are retried (a kept-alive connection the server closed): a retried POST whose
         # first attempt did reach the server would store twice and look like a bug of the portal.
+        if self.conn is not None and time.monotonic() - self.last_used > self.IDLE_LIMIT:
+            self.conn.close()
+            self.conn = None
         for attempt in ((1, 2) if method == "GET" else (2,)):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -200,6 +210,7 @@ class Client:
                 self.conn.request(method, path, body=data, headers=all_headers)
                 response = self.conn.getresponse()
                 payload = response.read()
+                self.last_used = time.monotonic()
                 return response.status, payload, response
             except (http.client.HTTPException, OSError):
                 self.conn.close()
@@ -215,7 +226,7 @@ def timed(recorder, name, func):
         status, payload, _ = func()
     except Exception:
         status, payload = 599, b""  # connection error: counted as a server error
-    recorder.add(name, time.perf_counter() - started, status)
+    recorder.add(name, time.perf_counter() - started, status, started)
     return status, payload
 
 
@@ -371,7 +382,21 @@ def report(recorder, duration):
                      f"{e5:>6}{e4:>6}")
     total = len(recorder.rows)
     lines.append(f"{'all':<22}{total:>9}{round(total / duration, 1):>8}")
-    return "\n".join(lines), results
+    windows = reads_by_window(recorder, duration)
+    lines.append("API reads p95 ms by 10 s of the load: " + ", ".join(
+        f"{w['from_s']}-{w['from_s'] + 10} s {w['p95_ms']:.0f} ({w['requests']})" for w in windows))
+    return "\n".join(lines), results, windows
+
+
+def reads_by_window(recorder, duration, width=10):
+    """The reads' p95 per window of the load: a storm's first seconds (new groups opening incidents)
+    and the rest are different regimes, which one p95 over the whole run hides."""
+    buckets: dict[int, list[float]] = {}
+    for (name, seconds, _), began in zip(recorder.rows, recorder.began, strict=True):
+        if name.startswith("GET ") and not name.startswith("GET admin") and 0 <= began < duration:
+            buckets.setdefault(int(began // width) * width, []).append(seconds * 1000)
+    return [{"from_s": start, "requests": len(values), "p95_ms": round(percentile(values, 95), 1)}
+            for start, values in sorted(buckets.items())]
 
 
 def wait_ready(port, process, timeout=120):
@@ -465,6 +490,7 @@ def main():
         print(f"running {args.duration:g} s: {args.users} API users (think {think}), storm {args.storm_rate:g}/s over "
               f"{args.groups} groups, {args.admin_users} admin users ...", flush=True)
         began = time.monotonic()
+        recorder.t0 = time.perf_counter()
         for thread in threads:
             thread.start()
         time.sleep(args.duration)
@@ -498,7 +524,7 @@ def main():
         log.close()
         sink.stop()
 
-    table, results = report(recorder, args.duration)
+    table, results, windows = report(recorder, args.duration)
     groups_hit = min(sent["storm"], args.groups)
     checks = {
         "alert groups sent": groups_hit,
@@ -534,7 +560,8 @@ def main():
     print(f"server log: {var_dir / 'run-prod.log'}")
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "elapsed_s": elapsed, "endpoints": results,
-                                               "checks": checks, "ok": ok}, indent=2))
+                                               "reads_by_window": windows, "checks": checks, "ok": ok},
+                                              indent=2))
     sys.exit(0 if ok else 1)
 
 

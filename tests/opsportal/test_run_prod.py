@@ -68,6 +68,7 @@ def test_run_prod_serves_the_production_shape():
         "LOG_FORMAT": "json",
     }
     env.pop("DEBUG", None)
+    env.pop("OPSPORTAL_Q_WORKERS", None)  # bin/run-prod's default is checked below
     log = open(var_dir / "run-prod.log", "w")
     process = subprocess.Popen([str(REPO / "bin" / "run-prod"), "--web", "2", "--qclusters", "1"], cwd=REPO,
                                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -107,6 +108,8 @@ def test_run_prod_serves_the_production_shape():
         assert _get(f"{base}/metrics", https)[0] == 403
         children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
         assert len(children) == 2  # one gunicorn master, one qcluster
+        environments = [Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") for pid in children]
+        assert all(b"OPSPORTAL_Q_WORKERS=1" in environment for environment in environments)
     finally:
         # Like Ctrl-C in a terminal: the signal reaches the script's whole process group.
         os.killpg(process.pid, signal.SIGTERM)
