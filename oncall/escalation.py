@@ -26,6 +26,7 @@ from oncall.models import (
     EscalationTarget,
 )
 from oncall.rotation import oncall_user
+from opsportal.task_queue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +110,6 @@ def _stop(escalation: Escalation, *, now: datetime, reason: str, text: str) -> N
 
 
 def _fire(escalation: Escalation, *, now: datetime) -> None:
-    from django_q.tasks import async_task
-
     from incidents.models import OPEN_STATUSES, IncidentEventKind, ProjectResponders, WebhookDelivery
     from incidents.services.notifications import incident_admin_url
     from incidents.services.timeline import record_event
@@ -146,7 +145,7 @@ def _fire(escalation: Escalation, *, now: datetime) -> None:
             "incident": incident, "url": responders.webhook_url, "next_attempt_at": now,
             "body": chat_payload(incident, step_label=label, recipients=recipients, url=url)})
         if created:
-            transaction.on_commit(lambda: async_task("incidents.tasks.deliver_webhook", delivery.pk))
+            transaction.on_commit(lambda: enqueue("incidents.tasks.deliver_webhook", delivery.pk))
     names = ", ".join(u.get_username() for u in recipients) or "nobody (no one on call)"
     record_event(incident, kind=IncidentEventKind.CUSTOM, occurred_at=now, text=f"Paged {names} ({label}).",
                  data={"oncall": "page", "step": escalation.next_position, "cycle": escalation.cycle,

@@ -15,6 +15,7 @@ from experience.models import SurveyResponse
 from experience.services import RowsRejected, feedback_ingest, survey_responses_ingest
 from opsportal.access.drf import project_or_404
 from opsportal.api.errors import validation_error_detail
+from opsportal.task_queue import enqueue
 
 
 def _rejected(exc) -> Response:
@@ -30,9 +31,7 @@ def _rejected(exc) -> Response:
 
 def _feed_objectives(project, signal: str) -> None:
     """UX objectives of the project follow new data without waiting for the scheduled feed."""
-    from django_q.tasks import async_task
-
-    transaction.on_commit(lambda: async_task("experience.tasks.feed_project", project.pk, signal))
+    transaction.on_commit(lambda: enqueue("experience.tasks.feed_project", project.pk, signal))
 
 
 class _IntakeView(APIView):

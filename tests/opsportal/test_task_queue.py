@@ -90,3 +90,18 @@ def test_a_task_queued_with_successes_not_kept_keeps_only_its_failure(success, k
                "success": success, "save": task_queue.SUCCESSES_NOT_KEPT, "sync": True}
     save_task(package, get_broker())
     assert Task.objects.filter(id=package["id"]).exists() is kept
+
+
+def test_apps_queue_tasks_only_through_enqueue():
+    """A direct async_task would open a Redis connection per task again (docs/EXTENSION_POINTS.md)."""
+    from pathlib import Path
+
+    from django.apps import apps as registry
+    from django.conf import settings
+
+    repo = Path(settings.BASE_DIR)
+    apps = {Path(config.path) for config in registry.get_app_configs() if Path(config.path).parent == repo}
+    assert repo / "experience" in apps and repo / "opsportal" in apps
+    direct = [str(path.relative_to(repo)) for app in apps for path in app.rglob("*.py")
+              if "async_task(" in path.read_text() and path.name != "task_queue.py"]
+    assert direct == []
