@@ -177,10 +177,10 @@ class Recorder:
         self.began: list[float] = []  # when each row's request started, seconds into the load
         self.t0 = time.perf_counter()
 
-    def add(self, name, seconds, status, started=None):
+    def add(self, name, seconds, status, started):
         with self.lock:
             self.rows.append((name, seconds, status))
-            self.began.append((started if started is not None else time.perf_counter() - seconds) - self.t0)
+            self.began.append(started - self.t0)
 
 
 class Client:
@@ -230,10 +230,11 @@ def timed(recorder, name, func):
     return status, payload
 
 
-def think_time(args, rng) -> float:
+def think_range(args) -> tuple[float, float]:
+    """Seconds an API user waits between requests, drawn uniformly from this range."""
     if args.think_max is not None:
-        return rng.uniform(args.think, args.think_max)
-    return args.think * rng.uniform(0.5, 1.5)
+        return args.think, args.think_max
+    return args.think * 0.5, args.think * 1.5
 
 
 def api_user(args, recorder, stop, token, slo_ids, load_slo, counter, accepted):
@@ -278,7 +279,7 @@ def api_user(args, recorder, stop, token, slo_ids, load_slo, counter, accepted):
                     accepted["declared"] += 1
                 elif status == 599:
                     accepted["declared_unknown"] += 1
-        stop.wait(think_time(args, rng))
+        stop.wait(rng.uniform(*think_range(args)))
 
 
 def alertmanager_payload(group: int, sent_at: datetime) -> dict:
@@ -485,8 +486,7 @@ def main():
         threads += [threading.Thread(target=admin_user, args=(args, recorder, stop, env["OPSPORTAL_DEMO_PASSWORD"]))
                     for _ in range(args.admin_users)]
         threads.append(threading.Thread(target=storm, args=(args, recorder, stop, integration, sent)))
-        think = (f"{args.think:g}-{args.think_max:g} s" if args.think_max is not None
-                 else f"{args.think * 0.5:g}-{args.think * 1.5:g} s")
+        think = "{:g}-{:g} s".format(*think_range(args))
         print(f"running {args.duration:g} s: {args.users} API users (think {think}), storm {args.storm_rate:g}/s over "
               f"{args.groups} groups, {args.admin_users} admin users ...", flush=True)
         began = time.monotonic()

@@ -79,12 +79,13 @@ def test_the_orm_broker_is_not_kept(monkeypatch):
 def test_a_task_queued_with_successes_not_kept_keeps_only_its_failure(success, kept):
     """What outbox attempts and SLO evaluations rely on: their rows record the outcome, and a
     failure still reaches the Failed tasks list and /metrics (django-q2's monitor, as in a worker)."""
-    from django.utils import timezone
+    from datetime import UTC, datetime
+
     from django_q.brokers import get_broker
     from django_q.models import Task
     from django_q.monitor import save_task
 
-    now = timezone.now()
+    now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # any instant: only whether a row is stored matters
     package = {"id": uuid.uuid4().hex, "name": "outbox-attempt", "func": "opsportal.tasks.outbox_attempt",
                "args": ("email", 1), "kwargs": {}, "started": now, "stopped": now, "result": None,
                "success": success, "save": task_queue.SUCCESSES_NOT_KEPT, "sync": True}
