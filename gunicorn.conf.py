@@ -13,13 +13,18 @@ def _int(name: str, default: int) -> int:
 
 
 bind = os.environ.get("GUNICORN_BIND", f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}")
-# Sync workers with a few threads: the app is database-bound, threads overlap the waits.
 workers = _int("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8))
-threads = _int("GUNICORN_THREADS", 4)
+# One request per process (sync workers) by default: a request spends most of its time in Python,
+# not waiting on the database, so threads of one process take turns on its interpreter lock and a
+# quick read waits behind a slow page in the same process. Under the load test (bench/README.md,
+# session 8) 4 x 1 kept API reads' p95 under 250 ms in 6 runs of 7, 4 x 4 in 2 of 5. Threads (gthread)
+# help where requests wait on I/O; behind a buffering proxy sync workers are what gunicorn advises.
+threads = _int("GUNICORN_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"
 # A request taking longer than this is killed and its worker restarted.
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Keep-alive applies to gthread workers only (sync workers close each connection).
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # Recycle workers now and then so a slow leak cannot grow without bound (jitter avoids all at once).
 max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)

@@ -7,7 +7,8 @@ It creates a fresh PostgreSQL database (--db), seeds the demo (`seed_demo --forc
 token, an Alertmanager integration and a push SLO, starts `bin/run-prod --web 4 --qclusters 2`
 with DEBUG off, then runs for --duration seconds, all at once:
 
-- --users API users (threads with keep-alive connections, --think seconds between requests):
+- --users API users (threads, each with a kept-alive connection where the server keeps it, --think
+  seconds between requests):
   reads of incident, SLO and evidence lists and of SLO status; writes of SLI measurements (one
   new interval each) and incident declarations;
 - an Alertmanager storm: --storm-rate notifications a second over --groups distinct groups
@@ -59,7 +60,7 @@ def parse_args():
                    help="OPSPORTAL_ALERT_INTAKE of the server (docs/alerts.md)")
     p.add_argument("--admin-users", type=int, default=3)
     p.add_argument("--web", type=int, default=4, help="gunicorn workers")
-    p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    p.add_argument("--threads", type=int, help="threads per gunicorn worker (default: gunicorn.conf.py's, 1)")
     p.add_argument("--qclusters", type=int, default=2)
     p.add_argument("--port", type=int, default=8610)
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL (no db)")
@@ -84,10 +85,10 @@ def portal_env(args, var_dir: Path) -> dict:
         "OPSPORTAL_VAR_DIR": str(var_dir),
         "OPSPORTAL_DEMO_PASSWORD": "load-test-password",
         "HOST": "127.0.0.1", "PORT": str(args.port),
-        "GUNICORN_THREADS": str(args.threads),
+        **({"GUNICORN_THREADS": str(args.threads)} if args.threads else {}),
         # Request lines at INFO would be the busiest thing on the box; warnings and errors still show.
         "LOG_LEVEL": "WARNING",
-        # Responder emails go to a local SMTP sink started by this script (see smtp_sink).
+        # Responder emails go to a local SMTP sink started by this script (see SMTPSink).
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
         # Fifty simulated users share one API token, so the per-user throttle (docs/security.md) would
@@ -99,19 +100,33 @@ def portal_env(args, var_dir: Path) -> dict:
     }
 
 
-def smtp_sink():
-    """A local SMTP server that accepts and drops every message (aiosmtpd, from the test extra)."""
-    import socket as _socket
+class SMTPSink:
+    """A local SMTP server that accepts and drops every message (aiosmtpd, from the test extra), in a
+    process of its own: in this script's process, its hundreds of sessions in the storm's first
+    seconds (responder emails of every new incident) would hold the interpreter the timed clients
+    need, and their measured latency would include it."""
 
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Sink
+    def __init__(self):
+        import socket as _socket
 
-    with _socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller
+        with _socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.process = subprocess.Popen([PY, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
+                                         "-l", f"127.0.0.1:{self.port}"], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    sys.exit("the SMTP sink did not start")
+                time.sleep(0.1)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
 
 
 def manage(env, *argv, code: str | None = None) -> str:
@@ -184,7 +199,8 @@ class Recorder:
 
 
 class Client:
-    """One keep-alive connection; reconnects after an error (60 s timeout, counted as a 599)."""
+    """One connection, kept alive while the server keeps it (gunicorn's sync workers close it after
+    each response, gthread workers keep it); reconnects after an error (60 s timeout, a 599)."""
 
     # gunicorn closes a kept-alive connection idle for GUNICORN_KEEPALIVE (5 s); a client idle longer
     # (--think above it) opens a new one first, as an HTTP client with a pool does.
@@ -282,7 +298,11 @@ def api_user(args, recorder, stop, token, slo_ids, load_slo, counter, accepted):
         stop.wait(rng.uniform(*think_range(args)))
 
 
-def alertmanager_payload(group: int, sent_at: datetime) -> dict:
+def alertmanager_payload(group: int, starts_at: datetime) -> dict:
+    """One group's notification. `starts_at` is when its alert began firing: the storm starts it a
+    minute before the load (a rule's `for: 1m`), so the incidents' response targets run from then,
+    as in a real storm. (With a startsAt days old every incident is born past its acknowledge and
+    resolve targets, and the minutely target check sends two breach emails for each at once.)"""
     labels = {"alertname": "LoadTestErrors", "group": f"g{group:03d}", "severity": "critical",
               "service": "checkout"}
     return {
@@ -291,7 +311,7 @@ def alertmanager_payload(group: int, sent_at: datetime) -> dict:
         "commonAnnotations": {"summary": f"Load test group {group}"}, "externalURL": "http://alertmanager:9093",
         "alerts": [{
             "status": "firing", "labels": labels, "annotations": {"summary": f"Load test group {group}"},
-            "startsAt": "2026-11-30T23:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+            "startsAt": starts_at.isoformat().replace("+00:00", "Z"), "endsAt": "0001-01-01T00:00:00Z",
             "generatorURL": "http://prometheus:9090/graph", "fingerprint": f"{group:016x}",
         }],
     }
@@ -301,6 +321,7 @@ def storm(args, recorder, stop, integration_token, sent):
     """--storm-rate notifications a second, paced by a clock, sent by a few threads so a slow
     response does not lower the rate."""
     work: queue.Queue = queue.Queue()
+    began = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
 
     def sender():
         client = Client(args.port, {"Authorization": f"Bearer {integration_token}"})
@@ -309,7 +330,7 @@ def storm(args, recorder, stop, integration_token, sent):
             if item is None:
                 return
             timed(recorder, "POST alertmanager", lambda item=item: client.request(
-                "POST", "/api/v1/alerts/alertmanager/", alertmanager_payload(item, datetime.now(UTC))))
+                "POST", "/api/v1/alerts/alertmanager/", alertmanager_payload(item, began)))
 
     senders = [threading.Thread(target=sender, daemon=True) for _ in range(8)]
     for thread in senders:
@@ -328,18 +349,27 @@ def storm(args, recorder, stop, integration_token, sent):
         thread.join(60)
 
 
-def admin_user(args, recorder, stop, password):
+ADMIN_PAGES = [("GET admin home", "/admin/"), ("GET admin incidents", "/admin/incidents/incident/"),
+               ("GET admin slos", "/admin/slos/slo/")]
+
+
+def admin_login(port, password):
+    """A signed-in admin session as the demo's manager: (opener, base URL)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    base = f"http://127.0.0.1:{args.port}"
+    base = f"http://127.0.0.1:{port}"
     opener.open(f"{base}/admin/login/", timeout=30).read()
     csrf = next(c.value for c in jar if c.name == "csrftoken")
     form = urllib.parse.urlencode({"username": "manager", "password": password, "csrfmiddlewaretoken": csrf,
                                    "next": "/admin/"}).encode()
     opener.open(urllib.request.Request(f"{base}/admin/login/", data=form, headers={"Referer": f"{base}/admin/"}),
                 timeout=30).read()
-    pages = [("GET admin home", "/admin/"), ("GET admin incidents", "/admin/incidents/incident/"),
-             ("GET admin slos", "/admin/slos/slo/")]
+    return opener, base
+
+
+def admin_user(args, recorder, stop, password):
+    opener, base = admin_login(args.port, password)
+    pages = ADMIN_PAGES
     rng = random.Random()
     while not stop.is_set():
         name, path = rng.choice(pages)
@@ -415,15 +445,20 @@ def wait_ready(port, process, timeout=120):
     sys.exit("the portal did not become ready")
 
 
-def warm_up(port, token, slo_ids):
-    """A few untimed reads, so every gunicorn worker has imported its views and opened its connections."""
+def warm_up(port, token, slo_ids, password):
+    """A few untimed reads, so every gunicorn worker has imported its views, compiled the admin
+    templates the admin users view and opened its connections: the load measures a running
+    portal, not its first requests after a start."""
     client = Client(port, {"Authorization": f"Token {token}"})
+    opener, base = admin_login(port, password)
     for _ in range(16):
         for path in ("/api/v1/incidents/?project=shop", "/api/v1/slos/?project=shop",
                      f"/api/v1/slos/{slo_ids[0]}/status/", "/api/v1/evidence/?project=shop", "/admin/login/"):
             client.request("GET", path)
         client.conn.close()
         client.conn = None  # a new connection may land on another worker
+        for _, path in ADMIN_PAGES:
+            opener.open(f"{base}{path}", timeout=30).read()  # a connection per request (urllib)
 
 
 def descendants(pid: int) -> list[int]:
@@ -453,7 +488,7 @@ def main():
     args = parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="opsportal-load-"))
     env = portal_env(args, var_dir)
-    sink = smtp_sink()
+    sink = SMTPSink()
     env["EMAIL_PORT"] = str(sink.port)
     print(f"setting up a fresh database {args.db} ...", flush=True)
     recreate_database(args)
@@ -477,7 +512,7 @@ def main():
             "GET", "/api/v1/slos/?project=shop&page_size=100")
         slo_ids = [row["id"] for row in json.loads(payload)["results"]]
 
-        warm_up(args.port, token, slo_ids)
+        warm_up(args.port, token, slo_ids, env["OPSPORTAL_DEMO_PASSWORD"])
         recorder, stop = Recorder(), threading.Event()
         counter, sent = {"n": 0, "lock": threading.Lock()}, {"storm": 0}
         accepted = {"measurements": 0, "declared": 0, "measurements_unknown": 0, "declared_unknown": 0}
@@ -560,7 +595,11 @@ def main():
     print(f"server log: {var_dir / 'run-prod.log'}")
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "elapsed_s": elapsed, "endpoints": results,
-                                               "reads_by_window": windows, "checks": checks, "ok": ok},
+                                               "reads_by_window": windows, "checks": checks, "ok": ok,
+                                               # every request: endpoint, start (s into the load), seconds, status
+                                               "requests": [[name, round(began, 3), round(seconds, 4), status]
+                                                            for (name, seconds, status), began
+                                                            in zip(recorder.rows, recorder.began, strict=True)]},
                                               indent=2))
     sys.exit(0 if ok else 1)
 

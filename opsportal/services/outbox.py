@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from opsportal.models import OutboxMessage, OutboxStatus
@@ -97,29 +98,30 @@ def outbox_attempt(channel: OutboxChannel | str, entry_id: int, now: datetime | 
         error = ""
     except Exception as exc:  # refused, 4xx/5xx reply, timeout, outbound policy: record, retry later
         error = f"{exc.__class__.__name__}: {exc}"[:1000]
+    if not error:
+        # Sent: one conditional UPDATE (a row someone cancelled or dead-lettered meanwhile is left as is).
+        if mine.filter(status=OutboxStatus.QUEUED).update(
+                attempts=F("attempts") + 1, status=OutboxStatus.SENT, sent_at=now, last_error=""):
+            return OutboxStatus.SENT
+        return mine.values_list("status", flat=True).first() or ""
     with transaction.atomic():
         # Lock the envelope row only; the channel's own fields are not written here.
         status = mine.select_for_update().values_list("status", flat=True).first()
         if status != OutboxStatus.QUEUED:
             return status or ""
         entry.attempts += 1
-        if not error:
-            entry.status = OutboxStatus.SENT
-            entry.sent_at = now
-            entry.last_error = ""
+        entry.last_error = error
+        gave_up = entry.attempts >= channel.max_attempts()
+        if gave_up:
+            entry.status = OutboxStatus.FAILED
+            logger.error("%s %s dead-lettered after %s attempts: %s",
+                         channel.name, entry.key, entry.attempts, error)
         else:
-            entry.last_error = error
-            gave_up = entry.attempts >= channel.max_attempts()
-            if gave_up:
-                entry.status = OutboxStatus.FAILED
-                logger.error("%s %s dead-lettered after %s attempts: %s",
-                             channel.name, entry.key, entry.attempts, error)
-            else:
-                entry.next_attempt_at = now + channel.backoff(entry.attempts)
-                logger.warning("%s %s failed (attempt %s), next attempt at %s: %s", channel.name, entry.key,
-                               entry.attempts, entry.next_attempt_at.isoformat(), error)
-            if channel.after_failure is not None:
-                channel.after_failure(entry, error, gave_up)
+            entry.next_attempt_at = now + channel.backoff(entry.attempts)
+            logger.warning("%s %s failed (attempt %s), next attempt at %s: %s", channel.name, entry.key,
+                           entry.attempts, entry.next_attempt_at.isoformat(), error)
+        if channel.after_failure is not None:
+            channel.after_failure(entry, error, gave_up)
         mine.update(attempts=entry.attempts, status=entry.status, sent_at=entry.sent_at,
                     last_error=entry.last_error, next_attempt_at=entry.next_attempt_at)
     return entry.status

@@ -258,3 +258,81 @@ def test_resolution_of_an_unseen_alert_joins_the_open_incident_only(am):
     later = resolved(payload([alert(fingerprint="4444444444444444", instance="web-4")]))
     assert post(am, later).json()["incident"] is None
     assert Alert.objects.get(fingerprint="4444444444444444").incident is None
+
+
+def _ingest(integration, body, now):
+    from incidents.api.alertmanager import AlertmanagerPayloadSerializer
+    from incidents.services.alerts import alertmanager_ingest
+
+    serializer = AlertmanagerPayloadSerializer(data=copy.deepcopy(body))
+    assert serializer.is_valid(), serializer.errors
+    return alertmanager_ingest(integration=integration, payload=serializer.validated_data, now=now)
+
+
+@pytest.mark.django_db
+def test_a_repeat_that_changes_nothing_takes_the_short_path_with_the_full_paths_result(
+        integration, monkeypatch, django_assert_max_num_queries):
+    """Alertmanager re-sends an unchanged group every repeat_interval; most of a storm is these.
+    The short path writes only when the alerts and the integration were last heard from, and
+    answers what the full path answers for the same repeat."""
+    from incidents.services import alerts as alert_service
+
+    integration = integration[0]
+    two = payload([alert(), alert("CheckoutLatency", fingerprint="0f0f0f0f0f0f0f0f")])
+    first = datetime(2026, 11, 26, 10, 1, tzinfo=UTC)
+    assert _ingest(integration, two, first)["created"] is True
+    events_before = Incident.objects.get().events.count()
+
+    later = datetime(2026, 11, 26, 10, 5, tzinfo=UTC)
+    with django_assert_max_num_queries(6):  # the full path: 8 here, two of them row locks
+        short = _ingest(integration, two, later)
+    assert set(Alert.objects.values_list("last_received_at", flat=True)) == {later}
+    integration.refresh_from_db()
+    assert integration.last_used_at == later
+
+    monkeypatch.setattr(alert_service, "_changes_nothing", lambda *args: False)
+    full = _ingest(integration, two, datetime(2026, 11, 26, 10, 9, tzinfo=UTC))
+    assert short == full == {
+        "incident": "SHOP-1", "incident_id": Incident.objects.get().pk, "created": False, "alerts": 2,
+        "state_changes": 0, "stale_ignored": 0, "moved_to_monitoring": False, "reactivated": False,
+    }
+    assert Incident.objects.get().events.count() == events_before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", ["annotations", "resolved", "new alert", "truncated"])
+def test_a_notification_that_changes_something_takes_the_full_path(integration, change):
+    integration = integration[0]
+    body = payload()
+    _ingest(integration, body, datetime(2026, 11, 26, 10, 1, tzinfo=UTC))
+    changed = copy.deepcopy(body)
+    if change == "annotations":
+        changed["alerts"][0]["annotations"]["summary"] = "5xx ratio above 9% on checkout"
+    elif change == "resolved":
+        changed = resolved(body)
+    elif change == "new alert":
+        changed = payload([alert(), alert("CheckoutLatency", fingerprint="0f0f0f0f0f0f0f0f")])
+    else:
+        changed["truncatedAlerts"] = 3
+    result = _ingest(integration, changed, datetime(2026, 11, 26, 10, 40, tzinfo=UTC))
+    incident = Incident.objects.get()
+    if change == "annotations":
+        assert Alert.objects.get().annotations["summary"] == "5xx ratio above 9% on checkout"
+    elif change == "resolved":
+        assert (result["state_changes"], result["moved_to_monitoring"]) == (1, True)
+        assert incident.status == IncidentStatus.MONITORING
+    elif change == "new alert":
+        assert result["state_changes"] == 1 and Alert.objects.filter(incident=incident).count() == 2
+    else:
+        assert any("truncated 3 alert" in text for text in events(incident, IncidentEventKind.CUSTOM))
+
+
+@pytest.mark.django_db
+def test_a_stale_firing_after_the_resolution_is_still_counted_as_stale(integration):
+    integration = integration[0]
+    body = payload()
+    _ingest(integration, body, datetime(2026, 11, 26, 10, 1, tzinfo=UTC))
+    _ingest(integration, resolved(body), datetime(2026, 11, 26, 10, 31, tzinfo=UTC))
+    result = _ingest(integration, body, datetime(2026, 11, 26, 10, 32, tzinfo=UTC))
+    assert (result["stale_ignored"], result["state_changes"]) == (1, 0)
+    assert Alert.objects.get().status == "resolved"
