@@ -262,6 +262,9 @@ def api_user(args, recorder, stop, token, slo_ids, load_slo, counter, accepted):
     ]
     names, weights = zip(*ops, strict=True)
     base = datetime(2026, 11, 1, tzinfo=UTC)
+    # Users arrive spread over one pause, not all in the same millisecond: 50 threads' first
+    # requests at once would be a burst no population of people makes.
+    stop.wait(rng.uniform(0, think_range(args)[1]))
     while not stop.is_set():
         op = rng.choices(names, weights)[0]
         if op == "GET incidents":
