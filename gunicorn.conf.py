@@ -17,7 +17,7 @@ workers = _int("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8))
 # One request per process (sync workers) by default: a request spends most of its time in Python,
 # not waiting on the database, so threads of one process take turns on its interpreter lock and a
 # quick read waits behind a slow page in the same process. Under the load test (bench/README.md,
-# session 8) 4 x 1 kept API reads' p95 under 250 ms in 6 runs of 7, 4 x 4 in 2 of 5. Threads (gthread)
+# session 8) 4 x 1 kept API reads' p95 under 250 ms in 6 runs of 7, 4 x 4 in 2 of 6. Threads (gthread)
 # help where requests wait on I/O; behind a buffering proxy sync workers are what gunicorn advises.
 threads = _int("GUNICORN_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"
