@@ -21,7 +21,8 @@ workers = _int("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8))
 # help where requests wait on I/O; behind a buffering proxy sync workers are what gunicorn advises.
 threads = _int("GUNICORN_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"
-# A request taking longer than this is killed and its worker restarted.
+# A sync worker busy with one request longer than this is killed and restarted, a streamed response
+# included (an evidence export streams ~100,000 records a second; raise it for millions).
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Keep-alive applies to gthread workers only (sync workers close each connection).
