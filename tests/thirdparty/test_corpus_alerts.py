@@ -69,3 +69,29 @@ def test_sample_through_the_webhook(name, project, service):
     # A replay of the same sample changes nothing.
     again = client.post(URL, body, format="json").json()
     assert (again["created"], again["state_changes"], Incident.objects.count()) == (False, 0, 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(name for name, expected in EXPECTED.items() if expected[0] == "incident"))
+def test_a_replayed_sample_takes_the_short_path_and_answers_as_the_full_path(name, project, service, monkeypatch):
+    """A replay of a real sample is what Alertmanager re-sends while nothing changed: it takes the
+    short path (no row locks) and answers what the full path answers for it."""
+    from incidents.services import alerts as alert_service
+
+    _, token = alert_integration_create(project=project, name="corpus")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = json.loads((ALERTS / name).read_text())
+    assert client.post(URL, body, format="json").status_code == 200
+    taken, original = [], alert_service._changes_nothing
+
+    def spy(*args):
+        taken.append(original(*args))
+        return taken[-1]
+
+    monkeypatch.setattr(alert_service, "_changes_nothing", spy)
+    short = client.post(URL, body, format="json").json()
+    assert taken == [True]
+    monkeypatch.setattr(alert_service, "_changes_nothing", lambda *args: False)
+    full = client.post(URL, body, format="json").json()
+    assert short == full
