@@ -30,6 +30,7 @@ import queue
 import random
 import secrets
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -107,9 +108,7 @@ class SMTPSink:
     need, and their measured latency would include it."""
 
     def __init__(self):
-        import socket as _socket
-
-        with _socket.socket() as sock:
+        with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.process = subprocess.Popen([PY, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
@@ -117,7 +116,7 @@ class SMTPSink:
         deadline = time.monotonic() + 30
         while True:
             try:
-                _socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
@@ -372,10 +371,9 @@ def admin_login(port, password):
 
 def admin_user(args, recorder, stop, password):
     opener, base = admin_login(args.port, password)
-    pages = ADMIN_PAGES
     rng = random.Random()
     while not stop.is_set():
-        name, path = rng.choice(pages)
+        name, path = rng.choice(ADMIN_PAGES)
 
         def get(path=path):
             try:

@@ -17,6 +17,12 @@ from tests.conftest import require_external
 REPO = Path(__file__).resolve().parents[1]
 
 
+def redis_test_url(db: int) -> str:
+    """The Redis the tests use: OPSPORTAL_REDIS_URL (CI sets it), else a local server's database
+    `db` (modules that run real workers at once keep to databases of their own)."""
+    return os.environ.get("OPSPORTAL_REDIS_URL") or f"redis://127.0.0.1:6379/{db}"
+
+
 def redis_reachable(url: str) -> bool:
     try:
         import redis

@@ -1,7 +1,6 @@
 """PostgreSQL: each escalation step fires exactly once under concurrent ticks (threads, and two
 qcluster workers on Redis, as tests/retros/test_concurrency_postgres.py does for reviews)."""
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -12,11 +11,11 @@ from oncall.escalation import fire_due
 from oncall.models import Escalation, EscalationFire, EscalationPolicy, EscalationStep, EscalationTarget
 from opsportal.models import Notification
 from tests.factories import ProjectFactory, UserFactory
-from tests.qcluster import fire_twice, qcluster_workers, wait_for_tasks
+from tests.qcluster import fire_twice, qcluster_workers, redis_test_url, wait_for_tasks
 from tests.retros.test_concurrency_postgres import run_in_threads
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
-REDIS_URL = os.environ.get("OPSPORTAL_REDIS_URL") or "redis://127.0.0.1:6379/3"
+REDIS_URL = redis_test_url(3)
 
 
 def due_escalations(n: int, *, slug: str):

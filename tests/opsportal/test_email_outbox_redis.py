@@ -6,7 +6,6 @@ back-off until the message is delivered once. django-q2 keeps no receipts on Red
 outbox a failed email was simply lost there.
 """
 
-import os
 import socket
 import time
 
@@ -14,10 +13,10 @@ import pytest
 from django.db import connection
 
 from opsportal.models import Notification
-from tests.qcluster import qcluster_workers
+from tests.qcluster import qcluster_workers, redis_test_url
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.external, pytest.mark.django_db(transaction=True)]
-REDIS_URL = os.environ.get("OPSPORTAL_REDIS_URL") or "redis://127.0.0.1:6379/6"
+REDIS_URL = redis_test_url(6)
 
 
 class FlakySMTPHandler:

@@ -19,10 +19,11 @@ import pytest
 from django.db import connection
 
 from tests.conftest import require_external
+from tests.qcluster import redis_test_url
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.external, pytest.mark.django_db(transaction=True)]
 REPO = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("OPSPORTAL_REDIS_URL") or "redis://127.0.0.1:6379/6"
+REDIS_URL = redis_test_url(6)
 TOKEN = "run-prod-metrics-token"
 
 

@@ -1,6 +1,5 @@
 """opsportal.task_queue: one broker per thread on Redis, none kept on the ORM broker."""
 
-import os
 import threading
 import uuid
 
@@ -10,9 +9,9 @@ from django_q.conf import Conf
 
 from opsportal import task_queue
 from tests.conftest import require_external
-from tests.qcluster import redis_reachable
+from tests.qcluster import redis_reachable, redis_test_url
 
-REDIS_URL = os.environ.get("OPSPORTAL_REDIS_URL") or "redis://127.0.0.1:6379/6"
+REDIS_URL = redis_test_url(6)
 
 
 @pytest.fixture

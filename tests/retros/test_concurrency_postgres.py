@@ -1,6 +1,5 @@
 """PostgreSQL: exactly-once under real concurrency (threads, and two qcluster workers on Redis)."""
 
-import os
 import threading
 import time
 from datetime import date
@@ -11,10 +10,10 @@ from django.db import connections
 from retros.models import OperationalReview, RetroSeries
 from retros.services import review_create_for_period, schedule_retros
 from tests.factories import ProjectFactory
-from tests.qcluster import fire_twice, qcluster_workers, wait_for_tasks
+from tests.qcluster import fire_twice, qcluster_workers, redis_test_url, wait_for_tasks
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
-REDIS_URL = os.environ.get("OPSPORTAL_REDIS_URL") or "redis://127.0.0.1:6379/7"
+REDIS_URL = redis_test_url(7)
 
 
 def run_in_threads(func, n=4):
