@@ -572,6 +572,9 @@ def main():
         "tasks left in the queue": left,
         "alert notifications accepted (202)": sum(1 for name, _, code in recorder.rows
                                                   if name == "POST alertmanager" and code == 202),
+        # Repeats that change nothing are applied in the request (docs/incidents.md): 200, no stored row.
+        "alert notifications applied at once (200)": sum(1 for name, _, code in recorder.rows
+                                                         if name == "POST alertmanager" and code == 200),
         "alert notifications stored": stored["notifications_stored"],
         "alert notifications not applied (queued, dead-lettered)": (stored["notifications_waiting"],
                                                                     stored["notifications_dead"]),
@@ -585,6 +588,8 @@ def main():
         and accepted["declared"] <= stored["declared"] <= accepted["declared"] + accepted["declared_unknown"]
         and all(r["errors_5xx"] == 0 for r in results.values())
         and checks["alert notifications accepted (202)"] == stored["notifications_stored"]
+        and checks["alert notifications accepted (202)"] + checks["alert notifications applied at once (200)"]
+        == sent["storm"]
         and stored["notifications_waiting"] == stored["notifications_dead"] == 0
     )
     print(table)

@@ -220,7 +220,8 @@ class AlertmanagerWebhookView(APIView):
     def post(self, request):
         """Ingest an Alertmanager (or Grafana unified alerting) webhook: firing groups open or update one
         incident per groupKey. With OPSPORTAL_ALERT_INTAKE=queued the validated notification is stored and
-        answered with 202; a worker applies it (docs/alerts.md)."""
+        answered with 202; a worker applies it (docs/incidents.md). A repeat that changes nothing, with no
+        earlier notification of its group waiting, is applied at once and answered 200 there too."""
         if not isinstance(request.data, dict):
             return Response({"non_field_errors": [f"The body must be a JSON object: {EXPECTED}."]},
                             status=status.HTTP_400_BAD_REQUEST)
@@ -236,6 +237,10 @@ class AlertmanagerWebhookView(APIView):
         if not payload.is_valid():
             return Response(flatten_errors(payload.errors), status=status.HTTP_400_BAD_REQUEST)
         if alert_intake.queued():
+            # A repeat that changes nothing is applied at once and answered as the synchronous path.
+            repeat = alert_intake.alert_notification_repeat(integration=request.auth, payload=payload.validated_data)
+            if repeat is not None:
+                return Response(repeat, status=status.HTTP_200_OK)
             # What is stored is the validated representation: only known fields, times in UTC.
             notification = alert_intake.alert_notification_queue(
                 integration=request.auth, body=payload.data, group_key=payload.validated_data["groupKey"])

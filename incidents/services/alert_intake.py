@@ -18,10 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.models import AlertIntegration, AlertNotification
-from incidents.services.alerts import alertmanager_ingest
+from incidents.services.alerts import alertmanager_ingest, alertmanager_repeat
+from opsportal.models import OutboxStatus
 from opsportal.services.outbox import outbox_enqueue
 
 CHANNEL = "alert_intake"
+# A repeat of a bigger group goes to the queue: comparing thousands of alerts is a worker's job,
+# not a web process's (each alert is one stored row to read).
+REPEAT_AT_ONCE_MAX_ALERTS = 100
 
 
 def queued() -> bool:
@@ -49,6 +53,22 @@ def alert_notification_queue(*, integration: AlertIntegration, body: dict, group
         )
         outbox_enqueue(CHANNEL, notification.pk)
     return notification
+
+
+def alert_notification_repeat(*, integration: AlertIntegration, payload: dict) -> dict | None:
+    """Apply at once, in the webhook request, a notification that changes nothing (Alertmanager
+    re-sends every group each group_interval; nine notifications of ten in a storm are these) and
+    return what applying it did; None sends it to the queue.
+
+    Queued, such a repeat cost a stored row, a task and a worker's attempt to write two timestamps.
+    Applied here it costs what the worker's short path costs, with the same result and no row.
+    Only when no earlier notification of its group is still waiting: applied before that one, a
+    repeat of the old state would be overtaken by it, where the queue applies them in order."""
+    if len(payload["alerts"]) > REPEAT_AT_ONCE_MAX_ALERTS:
+        return None
+    waiting = AlertNotification.objects.filter(
+        integration=integration, group_key=payload["groupKey"], status=OutboxStatus.QUEUED)
+    return alertmanager_repeat(integration=integration, payload=payload, unless=waiting.exists)
 
 
 def alert_notification_apply(notification: AlertNotification) -> None:

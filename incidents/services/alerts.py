@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -348,6 +349,20 @@ def alertmanager_ingest(*, integration: AlertIntegration, payload: dict, now: da
         "moved_to_monitoring": moved,
         "reactivated": reactivated,
     }
+
+
+def alertmanager_repeat(*, integration: AlertIntegration, payload: dict, now: datetime | None = None,
+                        unless: Callable[[], bool] = lambda: False) -> dict | None:
+    """Apply a notification only if it changes nothing (`_changes_nothing`) and `unless()`, asked
+    only then, is false: its alerts' and the integration's last-heard times are written and the
+    result is what `alertmanager_ingest` would answer. None (nothing written) otherwise."""
+    now = now or timezone.now()
+    items = list({_key(item): item for item in payload["alerts"]}.values())
+    stored = _stored_alerts(integration, [_key(a) for a in items])
+    if not _changes_nothing(payload, items, stored) or unless():
+        return None
+    with transaction.atomic():
+        return _record_repeat(integration, payload, stored, now)
 
 
 def _changes_nothing(payload: dict, items: list[dict], stored: dict[tuple, Alert]) -> bool:

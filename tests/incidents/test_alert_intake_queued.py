@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents.models import Alert, AlertNotification, Incident
+from incidents.services.alert_intake import REPEAT_AT_ONCE_MAX_ALERTS
 from opsportal.models import OutboxStatus
 from opsportal.services.outbox import outbox_attempt, outbox_requeue, outbox_sweep
 from tests.clock import clock_runs_from
@@ -129,14 +130,80 @@ def test_an_integration_deactivated_after_the_202_still_has_its_notification_app
 def test_the_queued_webhook_costs_the_same_queries_for_one_alert_or_five_hundred(am):
     am.post(URL, payload(), format="json")  # warm the integration's caches
     counts = []
-    for size in (1, 500):
+    for size in (1, REPEAT_AT_ONCE_MAX_ALERTS, 500):  # the last is above the repeat check's cap
         body = payload([alert(fingerprint=f"f{i}", instance=f"web-{i}") for i in range(size)],
                        group_key=f"{{}}:{{size=\"{size}\"}}")
         with CaptureQueriesContext(connection) as queries:
             assert am.post(URL, body, format="json").status_code == 202
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 8, counts
+    assert counts[0] == counts[1] <= 8 and counts[2] == counts[0] - 1, counts
     assert not Alert.objects.exists()
+
+
+# --- repeats that change nothing are applied at once -------------------------------------------
+
+def _heard(integration):
+    return (list(Alert.objects.order_by("pk").values_list("last_received_at", flat=True)),
+            integration.__class__.objects.get(pk=integration.pk).last_used_at)
+
+
+def test_a_repeat_that_changes_nothing_is_applied_at_once_and_answered_as_the_worker_would(
+        am, integration, time_machine):
+    firing = payload([alert(), alert(fingerprint="b2", instance="web-2")])
+    assert am.post(URL, firing, format="json").status_code == 202
+    assert outbox_sweep() == 1
+    worker_result = AlertNotification.objects.get().result
+    time_machine.move_to("2026-11-26T12:05:00Z", tick=False)
+    with mock.patch("opsportal.services.outbox.enqueue") as enqueue, \
+            CaptureQueriesContext(connection) as queries:
+        response = am.post(URL, firing, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json() == {**worker_result, "created": False, "state_changes": 0}
+    assert AlertNotification.objects.count() == 1 and not enqueue.called  # no row, no task
+    alerts_heard, integration_heard = _heard(integration[0])
+    assert [t.isoformat() for t in alerts_heard] == ["2026-11-26T12:05:00+00:00"] * 2
+    assert integration_heard.isoformat() == "2026-11-26T12:05:00+00:00"
+    assert len(queries) <= 9, [q["sql"][:80] for q in queries]
+    assert not any("FOR UPDATE" in q["sql"] for q in queries)
+
+
+@pytest.mark.parametrize("change", ["annotation", "resolved", "new alert", "truncated", "too big"])
+def test_a_notification_that_changes_something_is_still_queued(am, integration, time_machine, change):
+    firing = payload([alert(fingerprint=f"f{i}", instance=f"web-{i}")
+                      for i in range(REPEAT_AT_ONCE_MAX_ALERTS + 1 if change == "too big" else 2)])
+    am.post(URL, firing, format="json")
+    assert outbox_sweep() == 1
+    again = payload([dict(a) for a in firing["alerts"]])
+    if change == "annotation":
+        again["alerts"][0]["annotations"] = {**again["alerts"][0]["annotations"], "summary": "now 9% errors"}
+    elif change == "resolved":
+        again = resolved(firing)
+    elif change == "new alert":
+        again["alerts"].append(alert(fingerprint="c3", instance="web-3"))
+    elif change == "truncated":
+        again["truncatedAlerts"] = 4
+    time_machine.move_to("2026-11-26T12:05:00Z", tick=False)
+    before = _heard(integration[0])
+    assert am.post(URL, again, format="json").status_code == 202
+    assert AlertNotification.objects.count() == 2
+    assert _heard(integration[0]) == before  # nothing written in the request: the worker records it
+
+
+def test_a_repeat_waits_in_the_queue_behind_an_earlier_notification_of_its_group(am):
+    """Firing, then its resolution (queued, not yet applied), then Alertmanager's firing repeat sent
+    before the resolution reached it: applied at once, the repeat would be compared with the stored
+    firing state and then overtaken; queued, the three are applied in the order they arrived."""
+    firing = payload([alert()])
+    am.post(URL, firing, format="json")
+    assert outbox_sweep() == 1
+    assert am.post(URL, resolved(firing), format="json").status_code == 202
+    assert am.post(URL, firing, format="json").status_code == 202  # unchanged against the stored alerts
+    assert AlertNotification.objects.count() == 3
+    assert outbox_sweep() == 2
+    assert Incident.objects.get().status == "monitoring"
+    # An other group's waiting notification does not hold this one back.
+    am.post(URL, payload([alert(fingerprint="z9")], group_key='{}:{alertname="Other"}'), format="json")
+    assert am.post(URL, resolved(firing), format="json").status_code == 200
 
 
 def test_the_intake_mode_is_checked_at_start(monkeypatch):

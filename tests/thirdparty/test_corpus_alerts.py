@@ -95,3 +95,30 @@ def test_a_replayed_sample_takes_the_short_path_and_answers_as_the_full_path(nam
     monkeypatch.setattr(alert_service, "_changes_nothing", lambda *args: False)
     full = client.post(URL, body, format="json").json()
     assert short == full
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(name for name, expected in EXPECTED.items() if expected[0] == "incident"))
+def test_queued_a_replayed_sample_is_applied_at_once_and_answers_as_the_worker(name, project, service, settings,
+                                                                             monkeypatch):
+    """Queued intake (bin/run-prod's default): the sample is stored and applied by a worker; its
+    replay changes nothing, so the webhook applies it at once (200, no stored row) and answers what
+    the worker's full path answers for a replay."""
+    from incidents.models import AlertNotification
+    from opsportal.services.outbox import outbox_sweep
+
+    settings.OPSPORTAL = {**settings.OPSPORTAL, "ALERT_INTAKE": "queued"}
+    _, token = alert_integration_create(project=project, name="corpus")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = json.loads((ALERTS / name).read_text())
+    assert client.post(URL, body, format="json").status_code == 202
+    assert outbox_sweep() == 1
+    replay = client.post(URL, body, format="json")
+    assert replay.status_code == 200, replay.content
+    assert AlertNotification.objects.count() == 1
+    from incidents.services import alerts as alert_service
+
+    settings.OPSPORTAL = {**settings.OPSPORTAL, "ALERT_INTAKE": "sync"}
+    monkeypatch.setattr(alert_service, "_changes_nothing", lambda *args: False)
+    assert replay.json() == client.post(URL, body, format="json").json()
