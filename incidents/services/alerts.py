@@ -305,7 +305,7 @@ def alertmanager_ingest(*, integration: AlertIntegration, payload: dict, now: da
         if _changes_nothing(payload, items, stored):
             return _record_repeat(integration, payload, stored, now)
         incident, created = _incident_for(integration, payload, items, stored, firing, group_key, now)
-        if incident is not None:
+        if incident is not None and not created:  # a new one is this transaction's, unseen by others
             incident = lock_incident(incident)
         if created:
             _note_creation_details(integration, incident, payload)

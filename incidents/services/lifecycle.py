@@ -86,8 +86,11 @@ def _validate_services(project: Project, services) -> list:
 
 def _allocate_number(project: Project) -> tuple[int, str]:
     """Next number of the project under a row lock; a rolled-back incident leaves a gap, never a reuse."""
-    IncidentNumberSequence.objects.get_or_create(project=project)
-    sequence = IncidentNumberSequence.objects.select_for_update().get(project=project)
+    # Lock first: the project's sequence row exists after its first incident, so one query there.
+    sequence = IncidentNumberSequence.objects.select_for_update().filter(project=project).first()
+    if sequence is None:
+        IncidentNumberSequence.objects.get_or_create(project=project)
+        sequence = IncidentNumberSequence.objects.select_for_update().get(project=project)
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     prefix = (
@@ -112,7 +115,7 @@ def _create_incident(
     refresh_due_times(incident)
     incident.save()
     if services:
-        incident.services.set(services)
+        incident.services.add(*services)  # a new incident has none: no read of the current set
     record_event(
         incident, kind=IncidentEventKind.DECLARED, actor=actor, occurred_at=declared_at,
         text=f"{reference} declared as {severity} ({incident.get_source_display()}): {title}",
