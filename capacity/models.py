@@ -14,6 +14,10 @@ from django.db.models import Q
 
 from opsportal.models import Service
 from opsportal.outbound import validate_outbound_url
+from slos.validators import ServerURLValidator  # the one check of a metrics server's base URL
+
+# Django's URLField wants a dotted host name; in-cluster Prometheus is usually `prometheus:9090`.
+PROMETHEUS_URL_HELP = "e.g. http://prometheus:9090 (single-label in-cluster names are fine)."
 
 
 class ResourceKind(models.TextChoices):
@@ -66,7 +70,10 @@ class Resource(models.Model):
     query_template = models.CharField(max_length=64, blank=True,
                                       help_text="The ready-made PromQL template the query was made from, if any.")
     promql = models.TextField(blank=True, help_text="PromQL returning the usage in the unit (one series).")
-    prometheus_url = models.URLField(max_length=500, blank=True, validators=[validate_outbound_url])
+    prometheus_url = models.CharField(
+        "Prometheus base URL", max_length=500, blank=True, validators=[ServerURLValidator(), validate_outbound_url],
+        help_text=PROMETHEUS_URL_HELP,
+    )
     pull_status = models.CharField(max_length=8, choices=PullStatus.choices, default=PullStatus.NEVER)
     pull_error = models.TextField(blank=True)
     pulled_at = models.DateTimeField(null=True, blank=True)
@@ -259,7 +266,10 @@ class PerformanceSource(models.Model):
     """Where a service's request rate and latency percentiles are pulled from: an HTTP histogram in Prometheus."""
 
     service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="performance_source")
-    prometheus_url = models.URLField(max_length=500, validators=[validate_outbound_url])
+    prometheus_url = models.CharField(
+        "Prometheus base URL", max_length=500, validators=[ServerURLValidator(), validate_outbound_url],
+        help_text=PROMETHEUS_URL_HELP,
+    )
     histogram = models.CharField(max_length=200, default="http_request_duration_seconds",
                                  help_text="Histogram metric name without _bucket / _count (seconds).")
     selector = models.CharField(max_length=500, blank=True, help_text='Label matchers, e.g. job="checkout".')

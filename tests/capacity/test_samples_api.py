@@ -51,6 +51,38 @@ def test_template_fills_the_promql_and_needs_its_labels(api_as, manager, service
     )
 
 
+@pytest.mark.parametrize("url, accepted", [
+    ("http://prometheus:9090", True),  # an in-cluster service name: one DNS label
+    ("http://prometheus-operated.monitoring.svc:9090", True),
+    ("https://mimir.example.com/prometheus", True),
+    ("prometheus:9090", False), ("ftp://prometheus:9090", False), ("http://prome theus:9090", False),
+    ("http://user:secret@prometheus:9090", False), ("http://169.254.169.254/", False),
+])
+def test_a_prometheus_resource_takes_in_cluster_single_label_hosts(api_as, manager, service, url, accepted):
+    response = api_as(manager).post("/api/v1/resources/", {
+        "service": service.pk, "name": "node disk", "kind": "disk", "unit": "bytes", "capacity": 1e12,
+        "data_source": "prometheus", "promql": "sum(node_filesystem_used_bytes)", "prometheus_url": url,
+    }, format="json")
+    if accepted:
+        assert response.status_code == 201, response.content
+        assert Resource.objects.get().prometheus_url == url
+    else:
+        assert response.status_code == 400, response.content
+        assert set(response.json()) == {"prometheus_url"}
+        assert not Resource.objects.exists()
+
+
+def test_a_performance_source_takes_a_single_label_host(service):
+    from django.core.exceptions import ValidationError
+
+    from capacity.models import PerformanceSource
+
+    PerformanceSource(service=service, prometheus_url="http://prometheus:9090").full_clean()
+    with pytest.raises(ValidationError) as refused:
+        PerformanceSource(service=service, prometheus_url="http://prometheus:99999").full_clean()
+    assert set(refused.value.message_dict) == {"prometheus_url"}
+
+
 def test_capacity_change_is_recorded_with_old_and_new(disk, manager, now):
     resource_update(resource=disk, actor=manager, now=now, reason="bigger volume", capacity=200.0)
     changes = list(CapacityChange.objects.filter(resource=disk).order_by("changed_at", "id"))
